@@ -1,0 +1,251 @@
+//! Messages and connections, the units the statistics count.
+//!
+//! A *message* is one `1300 Message complete` record or one `Error while
+//! processing message` record: NPE writes exactly one of them for every
+//! message it handled, with the timings and the final SMTP reply. A
+//! *connection* is one upstream SMTP session, identified by its `cid`
+//! (`875` in older logs, `Upstream-<UUID>` in newer ones): accepted
+//! (1201), carrying some messages, closed (1205 with `messages=` and
+//! `time=`). The *downstream host* of a message is the remote end of the
+//! last forward connection (1203) opened on the same thread (`tid`) before
+//! the message was logged: NPE logs no host on the message record itself.
+
+use crate::parse::fields::{self, Field, Fields, Millis};
+use crate::symbols::{Sym, Symbols};
+use crate::timing::Timing;
+use serde::Serialize;
+
+/// How NPE finished with a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// `Message complete`: the message was handed on, whatever the reply.
+    Complete,
+    /// `Error while processing message`: it was not completed.
+    Error,
+}
+
+impl Outcome {
+    /// A stable name for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Complete => "complete",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// Where a line came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// Index of the file in the analysis, in the order given.
+    pub file: u32,
+    /// 1-based line number.
+    pub line: u64,
+    /// Byte offset of the line's start in the (decompressed) file.
+    pub offset: u64,
+}
+
+/// One message NPE handled.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    /// When the record was written (UTC), if the line had a time.
+    pub time: Option<Millis>,
+    /// Where the record is.
+    pub origin: Origin,
+    /// Complete or error.
+    pub outcome: Outcome,
+    /// The timings (`rtime`, `dtime`, `mtime`, and send).
+    pub timing: Timing,
+    /// Size in bytes, from `size`.
+    pub size: Option<u64>,
+    /// Envelope recipients, from `recipient_count`.
+    pub recipients: Option<u32>,
+    /// Domain of the envelope sender, from `sender`.
+    pub sender_domain: Sym,
+    /// SMTP reply code, from `code`.
+    pub code: Option<u16>,
+    /// Enhanced status, from `estatus`.
+    pub estatus: Sym,
+    /// DLP's verdict (not the delivery outcome), from `disposition`.
+    pub disposition: Sym,
+    /// Reply text, from `text`; kept only for replies other than 2xx, whose
+    /// texts are mostly queue ids that would make every record unique.
+    pub reply: Sym,
+    /// Why the message failed, from `reason` (message errors only).
+    pub reason: Sym,
+    /// Thread id, from `tid`.
+    pub tid: Sym,
+    /// Connection id, from `cid`.
+    pub cid: Sym,
+    /// Downstream MTA host, from the thread's last forward connection.
+    pub downstream: Sym,
+    /// Whether the sender was the null sender `<>`.
+    pub null_sender: bool,
+}
+
+impl Message {
+    /// Reads a message from the field list of its record.
+    pub fn from_fields(
+        list: &[u8],
+        outcome: Outcome,
+        time: Option<Millis>,
+        origin: Origin,
+        symbols: &mut Symbols,
+    ) -> Message {
+        let mut m = Message {
+            time,
+            origin,
+            outcome,
+            timing: Timing::default(),
+            size: None,
+            recipients: None,
+            sender_domain: Sym::NONE,
+            code: None,
+            estatus: Sym::NONE,
+            disposition: Sym::NONE,
+            reply: Sym::NONE,
+            reason: Sym::NONE,
+            tid: Sym::NONE,
+            cid: Sym::NONE,
+            downstream: Sym::NONE,
+            null_sender: false,
+        };
+        let (mut rtime, mut dtime, mut mtime) = (None, None, None);
+        let mut reply: &[u8] = b"";
+        for Field { key, value } in Fields::new(list) {
+            match key {
+                b"rtime" => rtime = fields::parse_number(value),
+                b"dtime" => dtime = fields::parse_number(value),
+                b"mtime" => mtime = fields::parse_number(value),
+                b"size" => m.size = fields::parse_count(value),
+                b"recipient_count" => {
+                    m.recipients = fields::parse_count(value)
+                        .and_then(|n| u32::try_from(n).ok());
+                }
+                b"sender" => {
+                    m.null_sender = value.is_empty();
+                    if let Some(domain) = fields::domain_of(value) {
+                        m.sender_domain = symbols.intern(&lower(domain));
+                    }
+                }
+                b"code" => {
+                    m.code = fields::parse_count(value)
+                        .and_then(|n| u16::try_from(n).ok());
+                }
+                b"estatus" => m.estatus = symbols.intern(value),
+                b"disposition" => m.disposition = symbols.intern(value),
+                b"text" => reply = value,
+                b"reason" => m.reason = symbols.intern(value),
+                b"tid" => m.tid = symbols.intern(value),
+                b"cid" => m.cid = symbols.intern(value),
+                _ => {}
+            }
+        }
+        m.timing = Timing::from_logged(rtime, dtime, mtime);
+        if outcome == Outcome::Error || m.code.is_some_and(|c| c >= 300) {
+            m.reply = symbols.intern(truncate(reply, MAX_REPLY_BYTES));
+        }
+        m
+    }
+
+    /// Whether the next hop refused the message (a 4xx or 5xx reply, or
+    /// a message error).
+    pub fn is_rejected(&self) -> bool {
+        self.outcome == Outcome::Error || self.code.is_some_and(|c| c >= 400)
+    }
+}
+
+/// Reply texts longer than this are cut: they are shown as evidence, and
+/// per-recipient replies can run long.
+const MAX_REPLY_BYTES: usize = 300;
+
+fn truncate(s: &[u8], max: usize) -> &[u8] {
+    if s.len() <= max {
+        return s;
+    }
+    // Cut on a character boundary so the stored text stays valid UTF-8.
+    let mut end = max;
+    while end > 0 && (s[end] & 0xC0) == 0x80 {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn lower(s: &[u8]) -> Vec<u8> {
+    s.to_ascii_lowercase()
+}
+
+/// One upstream SMTP session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Connection {
+    /// Connection id, from `cid`.
+    pub cid: Sym,
+    /// Thread id, from `tid`.
+    pub tid: Sym,
+    /// When the connection was accepted (1201), if seen.
+    pub opened: Option<Millis>,
+    /// When the session closed (1205), if seen.
+    pub closed: Option<Millis>,
+    /// The upstream host, from `remote` of 1201 or 1205.
+    pub remote: Sym,
+    /// Messages carried, from `messages` of 1205.
+    pub messages: Option<u32>,
+    /// Session length in seconds, from `time` of 1205.
+    pub duration: Option<f64>,
+    /// Where the first record of the connection is.
+    pub origin: Origin,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KB160660: &str = "tid=27 cid=Upstream-6d756ad9 message_id=<a@b> \
+        dlp_id=17eafa790eb size=123,456 sender=<Someone@Example.COM> \
+        recipient_count=3 disposition=PASS code=250 estatus=<> \
+        text=<OK (a:250 2.0.0 accepted,b:250 2.0.0...)> rtime=10.06s \
+        dtime=0.50s mtime=100.09s";
+
+    #[test]
+    fn message_complete_fields() {
+        let mut symbols = Symbols::new();
+        let m = Message::from_fields(
+            KB160660.as_bytes(),
+            Outcome::Complete,
+            None,
+            Origin::default(),
+            &mut symbols,
+        );
+        assert_eq!(m.size, Some(123_456));
+        assert_eq!(m.recipients, Some(3));
+        assert_eq!(m.code, Some(250));
+        assert_eq!(m.timing.send, Some(89.53));
+        assert_eq!(symbols.resolve(m.sender_domain), "example.com");
+        assert_eq!(symbols.resolve(m.disposition), "PASS");
+        assert_eq!(symbols.resolve(m.tid), "27");
+        assert!(m.reply.is_none(), "2xx reply texts are not kept");
+        assert!(!m.is_rejected());
+    }
+
+    #[test]
+    fn message_error_keeps_reply_and_reason() {
+        let mut symbols = Symbols::new();
+        let list = b"tid=XX size=XXX sender=<x> recipient_count=1 \
+            disposition=PASS code=541 estatus=<> text=<5.4.1 Content blocked> \
+            rtime=5.09s dtime=0.5s mtime=<> reason=<Message not accepted>";
+        let m = Message::from_fields(
+            list,
+            Outcome::Error,
+            None,
+            Origin::default(),
+            &mut symbols,
+        );
+        assert_eq!(m.size, None);
+        assert_eq!(m.code, Some(541));
+        assert_eq!(symbols.resolve(m.reply), "5.4.1 Content blocked");
+        assert_eq!(symbols.resolve(m.reason), "Message not accepted");
+        assert!(m.is_rejected());
+        assert_eq!(m.timing.receive, Some(5.09));
+    }
+}

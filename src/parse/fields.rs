@@ -1,0 +1,663 @@
+//! Tokenizers shared by both log formats.
+//!
+//! A *field list* is the parenthesised `key=value` tail of an NPE record,
+//! as in `Message complete (tid=27 cid=875 size=123,456 text=<…> …)`.
+//! Values come in three shapes:
+//!
+//! * *angled*: `<…>`, which may hold nested `<…>`, brackets, parentheses,
+//!   commas and spaces (`text=<2.6.0 <id@host> [InternalId=1, …] …>`);
+//!   `<>` is the empty value;
+//! * *bracketed*: `[…]`, as in `mta=[mta]`;
+//! * *bare*: everything up to the next ` key=`, so a bare value may hold
+//!   spaces (`reason=No available forward hosts`).
+//!
+//! Numbers may carry thousands separators (`123,456`), a leading dot
+//! (`.3s`), a sign (`-0s`) and an `s` suffix for seconds.
+//!
+//! The module also reads both timestamp styles: the operational
+//! `12/Jun/12:08:32:31:506-0500` (two-digit year, milliseconds after a
+//! colon, numeric offset) and the java.util.logging header
+//! `Mar 14, 2022 4:32:14 PM` (12-hour clock, whole seconds, no zone).
+
+/// Milliseconds since 1970-01-01T00:00:00Z.
+pub type Millis = i64;
+
+/// A calendar date and wall-clock time with no zone attached, as the
+/// detector log writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LocalTime {
+    /// Full year, e.g. 2022.
+    pub year: i16,
+    /// Month, 1 to 12.
+    pub month: i8,
+    /// Day of the month, 1 to 31.
+    pub day: i8,
+    /// Hour on a 24-hour clock.
+    pub hour: i8,
+    /// Minute.
+    pub minute: i8,
+    /// Second.
+    pub second: i8,
+}
+
+impl LocalTime {
+    /// Milliseconds since the epoch if this wall-clock time were UTC.
+    pub fn as_naive_millis(&self) -> Millis {
+        let days = days_from_civil(
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
+        let secs = days * 86_400
+            + i64::from(self.hour) * 3_600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second);
+        secs * 1_000
+    }
+}
+
+/// Days from 1970-01-01 to the given proleptic Gregorian date.
+///
+/// This is the well-known civil-from-days inverse; it is exact for every
+/// year a log can hold.
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Month number (1–12) from an English three-letter abbreviation.
+///
+/// Any letter case is accepted; full month names are matched by their
+/// first three letters by the callers.
+pub fn month_from_abbrev(name: &[u8]) -> Option<i8> {
+    if name.len() != 3 {
+        return None;
+    }
+    let lower = [
+        name[0].to_ascii_lowercase(),
+        name[1].to_ascii_lowercase(),
+        name[2].to_ascii_lowercase(),
+    ];
+    let month = match &lower {
+        b"jan" => 1,
+        b"feb" => 2,
+        b"mar" => 3,
+        b"apr" => 4,
+        b"may" => 5,
+        b"jun" => 6,
+        b"jul" => 7,
+        b"aug" => 8,
+        b"sep" => 9,
+        b"oct" => 10,
+        b"nov" => 11,
+        b"dec" => 12,
+        _ => return None,
+    };
+    Some(month)
+}
+
+/// Length in bytes of an operational timestamp: `dd/Mon/yy:HH:mm:ss:SSS±hhmm`.
+pub const OPERATIONAL_STAMP_LEN: usize = 27;
+
+/// Reads an operational timestamp at the start of `s`.
+///
+/// Returns the instant in UTC milliseconds; `None` when `s` does not start
+/// with a well-formed stamp. Two-digit years are read as 20yy.
+pub fn parse_operational_stamp(s: &[u8]) -> Option<Millis> {
+    if s.len() < OPERATIONAL_STAMP_LEN {
+        return None;
+    }
+    let s = &s[..OPERATIONAL_STAMP_LEN];
+    if s[2] != b'/' || s[6] != b'/' || s[9] != b':' || s[12] != b':' {
+        return None;
+    }
+    if s[15] != b':' || s[18] != b':' {
+        return None;
+    }
+    let day = two_digits(s[0], s[1])?;
+    let month = month_from_abbrev(&s[3..6])?;
+    let year = 2000 + two_digits(s[7], s[8])?;
+    let hour = two_digits(s[10], s[11])?;
+    let minute = two_digits(s[13], s[14])?;
+    let second = two_digits(s[16], s[17])?;
+    let millis = three_digits(&s[19..22])?;
+    let sign = match s[22] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let off_h = two_digits(s[23], s[24])?;
+    let off_m = two_digits(s[25], s[26])?;
+    if day == 0 || day > 31 || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let days = days_from_civil(year, i64::from(month), day);
+    let local =
+        ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1_000 + millis;
+    let offset = sign * (off_h * 60 + off_m) * 60_000;
+    Some(local - offset)
+}
+
+fn two_digits(a: u8, b: u8) -> Option<i64> {
+    if a.is_ascii_digit() && b.is_ascii_digit() {
+        Some(i64::from(a - b'0') * 10 + i64::from(b - b'0'))
+    } else {
+        None
+    }
+}
+
+fn three_digits(s: &[u8]) -> Option<i64> {
+    let hi = two_digits(s[0], s[1])?;
+    let lo = two_digits(s[2], b'0')? / 10;
+    Some(hi * 10 + lo)
+}
+
+/// Reads a java.util.logging header such as
+/// `Mar 14, 2022 4:32:14 PM com.vontu.mta.rp.log.SmtpLogManager logX`.
+///
+/// Returns the wall-clock time and the rest of the line after the AM/PM
+/// marker (the class and method). `None` when the line does not start with
+/// such a date.
+pub fn parse_detector_stamp(s: &[u8]) -> Option<(LocalTime, &[u8])> {
+    let mut c = Cursor { s, at: 0 };
+    let month = month_from_abbrev(c.take_alpha()?.get(..3)?)?;
+    c.expect(b' ')?;
+    let day = c.take_number(2)?;
+    c.expect(b',')?;
+    c.expect(b' ')?;
+    let year = c.take_number(4)?;
+    c.expect(b' ')?;
+    let hour12 = c.take_number(2)?;
+    c.expect(b':')?;
+    let minute = c.take_number(2)?;
+    c.expect(b':')?;
+    let second = c.take_number(2)?;
+    c.expect(b' ')?;
+    let marker = c.take_alpha()?;
+    let pm = match marker {
+        b"PM" | b"pm" => true,
+        b"AM" | b"am" => false,
+        _ => return None,
+    };
+    if !(1..=12).contains(&hour12) || day == 0 || day > 31 {
+        return None;
+    }
+    if minute > 59 || second > 60 {
+        return None;
+    }
+    let hour = (hour12 % 12) + if pm { 12 } else { 0 };
+    let time = LocalTime {
+        year: year as i16,
+        month,
+        day: day as i8,
+        hour: hour as i8,
+        minute: minute as i8,
+        second: second as i8,
+    };
+    let rest = c.rest();
+    Some((time, rest.strip_prefix(b" ").unwrap_or(rest)))
+}
+
+struct Cursor<'a> {
+    s: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn expect(&mut self, b: u8) -> Option<()> {
+        if self.s.get(self.at) == Some(&b) {
+            self.at += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn take_alpha(&mut self) -> Option<&'a [u8]> {
+        let start = self.at;
+        while self.s.get(self.at).is_some_and(u8::is_ascii_alphabetic) {
+            self.at += 1;
+        }
+        (self.at > start).then(|| &self.s[start..self.at])
+    }
+
+    fn take_number(&mut self, max_digits: usize) -> Option<i64> {
+        let start = self.at;
+        let mut n = 0i64;
+        while let Some(d) = self.s.get(self.at).filter(|b| b.is_ascii_digit()) {
+            if self.at - start == max_digits {
+                return None;
+            }
+            n = n * 10 + i64::from(d - b'0');
+            self.at += 1;
+        }
+        (self.at > start).then_some(n)
+    }
+
+    fn rest(&self) -> &'a [u8] {
+        &self.s[self.at..]
+    }
+}
+
+/// Reads a decimal number as NPE writes it: thousands separators, an
+/// optional sign, an optional leading dot and an optional `s` suffix.
+///
+/// `<>` and the empty string are `None`, as are masked values such as
+/// `#####` or `XXX`.
+pub fn parse_number(s: &[u8]) -> Option<f64> {
+    let s = s.strip_suffix(b"s").unwrap_or(s);
+    if s.is_empty() || s.len() > 40 {
+        return None;
+    }
+    let (negative, digits) = match s[0] {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut int: u64 = 0;
+    let mut frac: u64 = 0;
+    let mut frac_scale: u64 = 1;
+    let mut in_frac = false;
+    let mut any_digit = false;
+    for &b in digits {
+        match b {
+            b'0'..=b'9' if in_frac => {
+                if frac_scale < 1_000_000_000_000 {
+                    frac = frac * 10 + u64::from(b - b'0');
+                    frac_scale *= 10;
+                }
+                any_digit = true;
+            }
+            b'0'..=b'9' => {
+                int = int.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                any_digit = true;
+            }
+            b',' if !in_frac => {}
+            b'.' if !in_frac => in_frac = true,
+            _ => return None,
+        }
+    }
+    if !any_digit {
+        return None;
+    }
+    let value = int as f64 + frac as f64 / frac_scale as f64;
+    Some(if negative { -value } else { value })
+}
+
+/// Reads a whole, non-negative number such as `size=123,456`.
+pub fn parse_count(s: &[u8]) -> Option<u64> {
+    let mut n: u64 = 0;
+    let mut any = false;
+    for &b in s {
+        match b {
+            b'0'..=b'9' => {
+                n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                any = true;
+            }
+            b',' => {}
+            _ => return None,
+        }
+    }
+    any.then_some(n)
+}
+
+/// The host part of `host:port`, or the whole value when it has no port.
+///
+/// Bracketed IPv6 (`[::1]:25`) keeps its brackets off.
+pub fn host_of(endpoint: &[u8]) -> &[u8] {
+    if let Some(rest) = endpoint.strip_prefix(b"[") {
+        if let Some(end) = memchr::memchr(b']', rest) {
+            return &rest[..end];
+        }
+    }
+    match memchr::memrchr(b':', endpoint) {
+        Some(i) if endpoint[i + 1..].iter().all(u8::is_ascii_digit) => {
+            &endpoint[..i]
+        }
+        _ => endpoint,
+    }
+}
+
+/// The port of `host:port`, if it has one.
+pub fn port_of(endpoint: &[u8]) -> Option<u16> {
+    let i = memchr::memrchr(b':', endpoint)?;
+    let digits = &endpoint[i + 1..];
+    if digits.is_empty() || digits.len() > 5 {
+        return None;
+    }
+    parse_count(digits).and_then(|n| u16::try_from(n).ok())
+}
+
+/// The domain of an address such as `<someone@example.com>`.
+///
+/// `None` for the null sender `<>` and for values without `@`.
+pub fn domain_of(address: &[u8]) -> Option<&[u8]> {
+    let at = memchr::memrchr(b'@', address)?;
+    let domain = &address[at + 1..];
+    (!domain.is_empty()).then_some(domain)
+}
+
+/// One `key=value` pair of a field list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field<'a> {
+    /// The key, e.g. `rtime`.
+    pub key: &'a [u8],
+    /// The value without its `<…>` or `[…]` delimiters; empty for `<>`.
+    pub value: &'a [u8],
+}
+
+/// Splits a record body into its text and its field list.
+///
+/// `Message complete (tid=27 cid=875)` gives `("Message complete",
+/// Some("tid=27 cid=875"))`. The field list starts at the first ` (`
+/// followed by a `key=` and ends at the last `)` of the line; a body
+/// without one, such as `Peer disconnected unexpectedly`, gives `None`.
+pub fn split_field_list(body: &[u8]) -> (&[u8], Option<&[u8]>) {
+    let mut from = 0;
+    while let Some(i) = memchr::memmem::find(&body[from..], b" (") {
+        let open = from + i;
+        let inner = &body[open + 2..];
+        if key_len_at(inner).is_some() {
+            let end = memchr::memrchr(b')', inner).unwrap_or(inner.len());
+            return (&body[..open], Some(&inner[..end]));
+        }
+        from = open + 2;
+    }
+    (body, None)
+}
+
+/// Length of `key` when `s` starts with `key=` (lower-case letters, digits
+/// and underscores, starting with a letter).
+fn key_len_at(s: &[u8]) -> Option<usize> {
+    let first = *s.first()?;
+    if !first.is_ascii_lowercase() {
+        return None;
+    }
+    let n = s
+        .iter()
+        .position(|&b| !(b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()))?;
+    (s[n] == b'=').then_some(n)
+}
+
+/// An iterator over the `key=value` pairs of a field list.
+///
+/// A stretch that is not a pair (damaged or unexpected text) is skipped up
+/// to the next space, so the pairs after it are still found.
+pub struct Fields<'a> {
+    s: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Fields<'a> {
+    /// Iterates over the pairs of `list`, the text inside the parentheses.
+    pub fn new(list: &'a [u8]) -> Fields<'a> {
+        Fields { s: list, at: 0 }
+    }
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = Field<'a>;
+
+    fn next(&mut self) -> Option<Field<'a>> {
+        loop {
+            while self.s.get(self.at) == Some(&b' ') {
+                self.at += 1;
+            }
+            if self.at >= self.s.len() {
+                return None;
+            }
+            let rest = &self.s[self.at..];
+            let Some(klen) = key_len_at(rest) else {
+                self.at += memchr::memchr(b' ', rest).unwrap_or(rest.len());
+                continue;
+            };
+            let key = &rest[..klen];
+            let vstart = self.at + klen + 1;
+            let (value, end) = scan_value(self.s, vstart);
+            self.at = end;
+            return Some(Field { key, value });
+        }
+    }
+}
+
+/// Scans the value that starts at `s[start]`; returns it without
+/// delimiters and the offset just after it.
+fn scan_value(s: &[u8], start: usize) -> (&[u8], usize) {
+    match s.get(start) {
+        Some(b'<') => scan_delimited(s, start, b'<', b'>'),
+        Some(b'[') => scan_delimited(s, start, b'[', b']'),
+        _ => {
+            let end = next_key_start(s, start).unwrap_or(s.len());
+            let mut value_end = end;
+            while value_end > start && s[value_end - 1] == b' ' {
+                value_end -= 1;
+            }
+            (&s[start..value_end], end)
+        }
+    }
+}
+
+/// The offset of the space before the next ` key=` at or after `from`.
+fn next_key_start(s: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(i) = memchr::memchr(b' ', &s[at..]) {
+        let space = at + i;
+        if key_len_at(&s[space + 1..]).is_some() {
+            return Some(space);
+        }
+        at = space + 1;
+    }
+    None
+}
+
+/// Scans a `<…>` or `[…]` value.
+///
+/// The value ends at a closing delimiter that is followed by the end of the
+/// list or by ` key=`. Among such candidates the first one where nesting
+/// is balanced wins; when none balances (the text holds a stray `<` or
+/// `>`), the first candidate wins, so one odd reply text cannot swallow
+/// the `rtime`, `dtime` and `mtime` after it.
+fn scan_delimited(s: &[u8], start: usize, open: u8, close: u8) -> (&[u8], usize) {
+    let mut depth = 0i32;
+    let mut first_candidate = None;
+    for i in start..s.len() {
+        let b = s[i];
+        if b == open {
+            depth += 1;
+        } else if b == close {
+            depth -= 1;
+            let after = &s[i + 1..];
+            let at_boundary = after.is_empty()
+                || (after[0] == b' '
+                    && (after[1..].iter().all(|&b| b == b' ')
+                        || key_len_at(&after[1..]).is_some()));
+            if at_boundary {
+                if depth == 0 {
+                    return (&s[start + 1..i], i + 1);
+                }
+                first_candidate.get_or_insert(i);
+            }
+        }
+    }
+    match first_candidate {
+        Some(i) => (&s[start + 1..i], i + 1),
+        // No closing delimiter at all: the value runs to the next key.
+        None => {
+            let end = next_key_start(s, start).unwrap_or(s.len());
+            (&s[start + 1..end], end)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &str) -> Vec<(String, String)> {
+        Fields::new(list.as_bytes())
+            .map(|f| {
+                let k = String::from_utf8_lossy(f.key).into_owned();
+                let v = String::from_utf8_lossy(f.value).into_owned();
+                (k, v)
+            })
+            .collect()
+    }
+
+    fn value(list: &str, key: &str) -> String {
+        pairs(list)
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .unwrap_or_else(|| panic!("no {key} in {list}"))
+            .1
+    }
+
+    #[test]
+    fn operational_stamp_with_negative_offset() {
+        let t = parse_operational_stamp(b"12/Jun/12:08:32:31:506-0500").unwrap();
+        // 2012-06-12T13:32:31.506Z
+        let want = days_from_civil(2012, 6, 12) * 86_400_000
+            + (13 * 3600 + 32 * 60 + 31) * 1000
+            + 506;
+        assert_eq!(t, want);
+    }
+
+    #[test]
+    fn operational_stamp_rejects_damage() {
+        assert!(parse_operational_stamp(b"12/Jux/12:08:32:31:506-0500").is_none());
+        assert!(parse_operational_stamp(b"12/Jun/12:08:32:31:506 0500").is_none());
+        assert!(parse_operational_stamp(b"12/Jun/12:08:32").is_none());
+    }
+
+    #[test]
+    fn detector_stamp_twelve_hour_clock() {
+        let (t, rest) =
+            parse_detector_stamp(b"Mar 14, 2022 4:32:14 PM com.x.Y logZ")
+                .unwrap();
+        assert_eq!((t.year, t.month, t.day), (2022, 3, 14));
+        assert_eq!((t.hour, t.minute, t.second), (16, 32, 14));
+        assert_eq!(rest, b"com.x.Y logZ");
+        let (t, _) = parse_detector_stamp(b"May 1, 2012 12:04:51 AM a b").unwrap();
+        assert_eq!((t.day, t.hour), (1, 0));
+        let (t, _) = parse_detector_stamp(b"May 28, 2012 12:34:51 PM a b").unwrap();
+        assert_eq!(t.hour, 12);
+    }
+
+    #[test]
+    fn detector_stamp_is_not_message_text() {
+        assert!(parse_detector_stamp(b"Message complete (tid=1)").is_none());
+        assert!(parse_detector_stamp(b"May 28 2012").is_none());
+    }
+
+    #[test]
+    fn numbers_as_npe_writes_them() {
+        assert_eq!(parse_number(b"1,771,844,125.02s"), Some(1_771_844_125.02));
+        assert_eq!(parse_number(b"0.50s"), Some(0.5));
+        assert_eq!(parse_number(b"2s"), Some(2.0));
+        assert_eq!(parse_number(b".3s"), Some(0.3));
+        assert_eq!(parse_number(b"-0s"), Some(-0.0));
+        assert_eq!(parse_number(b"-1.5s"), Some(-1.5));
+        assert_eq!(parse_number(b""), None);
+        assert_eq!(parse_number(b"#####"), None);
+        assert_eq!(parse_count(b"123,456"), Some(123_456));
+        assert_eq!(parse_count(b"XXX"), None);
+    }
+
+    #[test]
+    fn negative_zero_is_negative() {
+        assert!(parse_number(b"-0s").unwrap().is_sign_negative());
+    }
+
+    #[test]
+    fn angled_value_with_nesting_brackets_and_commas() {
+        let list = "code=250 estatus=<2.6.0> text=<2.6.0 <a@b> \
+                    [InternalId=1, Hostname=h] 1 bytes in 1.8, 9 KB/sec> \
+                    rtime=1,771,844,125.02s dtime=2s mtime=-0s";
+        assert_eq!(
+            value(list, "text"),
+            "2.6.0 <a@b> [InternalId=1, Hostname=h] 1 bytes in 1.8, 9 KB/sec"
+        );
+        assert_eq!(value(list, "estatus"), "2.6.0");
+        assert_eq!(value(list, "rtime"), "1,771,844,125.02s");
+        assert_eq!(value(list, "mtime"), "-0s");
+    }
+
+    #[test]
+    fn angled_value_with_parentheses_and_dots() {
+        let list = "text=<OK (a:250 2.0.0 queued,b:250 2.0.0...)> rtime=10.06s";
+        assert_eq!(value(list, "text"), "OK (a:250 2.0.0 queued,b:250 2.0.0...)");
+        assert_eq!(value(list, "rtime"), "10.06s");
+    }
+
+    #[test]
+    fn angled_value_with_stray_bracket_keeps_later_fields() {
+        let list = "text=<5.3.4 size > limit> rtime=1s dtime=2s mtime=3s";
+        assert_eq!(value(list, "text"), "5.3.4 size > limit");
+        assert_eq!(value(list, "mtime"), "3s");
+        let list = "text=<oops < here> rtime=1s mtime=3s";
+        assert_eq!(value(list, "text"), "oops < here");
+        assert_eq!(value(list, "mtime"), "3s");
+    }
+
+    #[test]
+    fn empty_angled_value() {
+        let list = "cid=<> reason=No available forward hosts";
+        assert_eq!(value(list, "cid"), "");
+        assert_eq!(value(list, "reason"), "No available forward hosts");
+    }
+
+    #[test]
+    fn bracketed_and_bare_values() {
+        let list = "tid=27 cid=875 mta=[mta] reason=null";
+        assert_eq!(
+            pairs(list),
+            vec![
+                ("tid".into(), "27".into()),
+                ("cid".into(), "875".into()),
+                ("mta".into(), "mta".into()),
+                ("reason".into(), "null".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn angled_reason_at_end_of_list() {
+        let list = "mtime=<> reason=<Message not accepted by forwarder>";
+        assert_eq!(value(list, "mtime"), "");
+        assert_eq!(value(list, "reason"), "Message not accepted by forwarder");
+    }
+
+    #[test]
+    fn junk_between_pairs_is_skipped() {
+        let list = "tid=1 ### cid=2";
+        assert_eq!(value(list, "cid"), "2");
+    }
+
+    #[test]
+    fn field_list_is_found_after_text() {
+        let (text, list) =
+            split_field_list(b"Message complete (tid=27 text=<a (b)> x=1)");
+        assert_eq!(text, b"Message complete");
+        assert_eq!(list.unwrap(), b"tid=27 text=<a (b)> x=1");
+        let (text, list) = split_field_list(b"Peer disconnected unexpectedly");
+        assert_eq!(text, b"Peer disconnected unexpectedly");
+        assert!(list.is_none());
+        let (text, _) = split_field_list(b"Odd (not a list) text (tid=1)");
+        assert_eq!(text, b"Odd (not a list) text");
+    }
+
+    #[test]
+    fn endpoints_and_domains() {
+        assert_eq!(host_of(b"10.0.0.1:25"), b"10.0.0.1");
+        assert_eq!(host_of(b"x.x.x.x"), b"x.x.x.x");
+        assert_eq!(host_of(b"[::1]:25"), b"::1");
+        assert_eq!(port_of(b"10.0.0.1:10025"), Some(10025));
+        assert_eq!(port_of(b"X.X.X.X:X"), None);
+        assert_eq!(domain_of(b"someone@example.com"), Some(&b"example.com"[..]));
+        assert_eq!(domain_of(b""), None);
+    }
+}

@@ -1,0 +1,452 @@
+//! Turning one physical line into a [`Line`]: a record, a detector header,
+//! a continuation, a blank or an unrecognized line.
+//!
+//! Two formats reach this module:
+//!
+//! * the *operational* log (`SmtpPrevent_operationalN.log`), one record a
+//!   line: `dd/Mon/yy:HH:mm:ss:SSS±hhmm [LEVEL] (CATEGORY.CODE) Text (…)`;
+//! * the *detector* log (`RequestProcessorN.log`,
+//!   `SymantecDLPDetectorN.log`), java.util.logging two-line records: a
+//!   *header* `Mon d, yyyy h:mm:ss AM|PM <class> <method>` and a *body*
+//!   `LEVEL: message`. Stack traces and multi-line messages follow a body
+//!   as *continuation* lines.
+//!
+//! Lines pasted from articles without their timestamp (`[SEVERE] (…) …`,
+//! `Message complete (…)`, a dateless `<class> <method>` header) are read
+//! too; their records have no time.
+//!
+//! Each line is classified on its own, so one reader serves both formats
+//! and a file that mixes them; the only state carried from line to line
+//! is the time of the last detector header, which its body inherits.
+
+pub mod fields;
+
+use crate::event::EventCode;
+use fields::{LocalTime, Millis};
+
+/// The log format of a file, decided from the lines it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// `SmtpPrevent_operationalN.log`: one record per line.
+    Operational,
+    /// `RequestProcessorN.log` / `SymantecDLPDetectorN.log`: two-line
+    /// java.util.logging records.
+    Detector,
+    /// No line of either format was found.
+    Unknown,
+}
+
+impl LogFormat {
+    /// The lowercase name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Operational => "operational",
+            LogFormat::Detector => "detector",
+            LogFormat::Unknown => "unknown",
+        }
+    }
+}
+
+/// A java.util.logging level, or the bracketed level of the operational log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// `SEVERE`.
+    Severe,
+    /// `WARNING`.
+    Warning,
+    /// `INFO`.
+    Info,
+    /// `CONFIG`.
+    Config,
+    /// `FINE`.
+    Fine,
+    /// `FINER`.
+    Finer,
+    /// `FINEST`.
+    Finest,
+    /// The record was pasted without a level.
+    Missing,
+}
+
+impl Level {
+    /// Reads a level name such as `SEVERE` or `FINEST`.
+    pub fn from_name(name: &[u8]) -> Option<Level> {
+        let level = match name {
+            b"SEVERE" => Level::Severe,
+            b"WARNING" => Level::Warning,
+            b"INFO" => Level::Info,
+            b"CONFIG" => Level::Config,
+            b"FINE" => Level::Fine,
+            b"FINER" => Level::Finer,
+            b"FINEST" => Level::Finest,
+            _ => return None,
+        };
+        Some(level)
+    }
+
+    /// FINE, FINER and FINEST: developer tracing, not operational events.
+    pub fn is_tracing(self) -> bool {
+        matches!(self, Level::Fine | Level::Finer | Level::Finest)
+    }
+}
+
+/// One log record: the body of an operational line or of a detector
+/// record, with the time it carries.
+#[derive(Clone, Copy, Debug)]
+pub struct Record<'a> {
+    /// When the record was written, if the line (or its detector header)
+    /// had a timestamp.
+    pub time: Option<Millis>,
+    /// The level, as written.
+    pub level: Level,
+    /// The event the record stands for.
+    pub code: EventCode,
+    /// The message text before the field list.
+    pub text: &'a [u8],
+    /// The field list without its parentheses, if the record has one.
+    pub fields: Option<&'a [u8]>,
+}
+
+/// What one physical line turned out to be.
+#[derive(Clone, Copy, Debug)]
+pub enum Line<'a> {
+    /// An operational record (a line in the operational format).
+    Operational(Record<'a>),
+    /// The body of a detector record.
+    DetectorBody(Record<'a>),
+    /// A detector header; its time, if dated, applies to the next body.
+    DetectorHeader,
+    /// A stack-trace line or the continuation of a multi-line message.
+    Continuation,
+    /// An empty line or one of only whitespace.
+    Blank,
+    /// Nothing this reader knows.
+    Unrecognized,
+}
+
+/// Converts detector wall-clock times to UTC.
+pub trait LocalToUtc {
+    /// The UTC instant of a wall-clock time in the assumed zone.
+    fn to_utc(&mut self, local: LocalTime) -> Millis;
+}
+
+/// Line-to-line state of one file: the time of the last detector header
+/// and whether the previous line may be continued.
+#[derive(Debug, Default)]
+pub struct LineReader {
+    header_time: Option<Millis>,
+    in_detector_record: bool,
+}
+
+impl LineReader {
+    /// A reader at the start of a file.
+    pub fn new() -> LineReader {
+        LineReader::default()
+    }
+
+    /// Classifies one line (without its line terminator).
+    pub fn read<'a>(
+        &mut self,
+        line: &'a [u8],
+        zone: &mut dyn LocalToUtc,
+    ) -> Line<'a> {
+        let Some(&first) = line.first() else {
+            return Line::Blank;
+        };
+        if first.is_ascii_digit() {
+            if let Some(rec) = parse_operational_line(line) {
+                self.in_detector_record = false;
+                return Line::Operational(rec);
+            }
+        }
+        if first == b'[' {
+            if let Some(rec) = parse_bracketed_record(line, None) {
+                self.in_detector_record = false;
+                return Line::Operational(rec);
+            }
+        }
+        if first == b' ' || first == b'\t' {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                return Line::Blank;
+            }
+            return self.continuation_or_unrecognized();
+        }
+        if let Some(rec) = self.read_detector_body(line) {
+            return Line::DetectorBody(rec);
+        }
+        if first.is_ascii_uppercase() {
+            if let Some((local, rest)) = fields::parse_detector_stamp(line) {
+                if is_class_and_method(rest) || rest.is_empty() {
+                    self.header_time = Some(zone.to_utc(local));
+                    self.in_detector_record = true;
+                    return Line::DetectorHeader;
+                }
+            }
+        }
+        if is_class_and_method(line) {
+            // A header pasted without its date.
+            self.header_time = None;
+            self.in_detector_record = true;
+            return Line::DetectorHeader;
+        }
+        if let Some(rec) = parse_untagged_record(line) {
+            self.in_detector_record = false;
+            return Line::Operational(rec);
+        }
+        if is_exception_line(line) {
+            return self.continuation_or_unrecognized();
+        }
+        Line::Unrecognized
+    }
+
+    fn continuation_or_unrecognized(&self) -> Line<'static> {
+        if self.in_detector_record {
+            Line::Continuation
+        } else {
+            Line::Unrecognized
+        }
+    }
+
+    fn read_detector_body<'a>(&mut self, line: &'a [u8]) -> Option<Record<'a>> {
+        // The longest level name, `WARNING`, ends at byte 7.
+        let colon = memchr::memchr(b':', &line[..line.len().min(8)])?;
+        let level = Level::from_name(&line[..colon])?;
+        let body = line[colon + 1..].strip_prefix(b" ").unwrap_or(&line[colon + 1..]);
+        let time = self.header_time.take();
+        self.in_detector_record = true;
+        let mut rec = parse_tagged_body(body, time).unwrap_or_else(|| {
+            let (text, fields) = fields::split_field_list(body);
+            let code = EventCode::from_text(text).unwrap_or(EventCode::Other(0));
+            Record { time, level, code, text, fields }
+        });
+        rec.level = level;
+        Some(rec)
+    }
+}
+
+/// Reads an operational line that starts with its timestamp.
+pub fn parse_operational_line(line: &[u8]) -> Option<Record<'_>> {
+    let time = fields::parse_operational_stamp(line)?;
+    let rest = line.get(fields::OPERATIONAL_STAMP_LEN..)?;
+    let rest = rest.strip_prefix(b" ")?;
+    parse_bracketed_record(rest, Some(time))
+}
+
+/// Reads `[LEVEL] (CATEGORY.CODE) Text (fields)`; the tag may be missing.
+fn parse_bracketed_record(s: &[u8], time: Option<Millis>) -> Option<Record<'_>> {
+    let s = s.strip_prefix(b"[")?;
+    let close = memchr::memchr(b']', s.get(..10).unwrap_or(s))?;
+    let level = Level::from_name(&s[..close])?;
+    let body = &s[close + 1..];
+    let body = body.strip_prefix(b" ").unwrap_or(body);
+    let mut rec = parse_tagged_body(body, time).or_else(|| {
+        let (text, fields) = fields::split_field_list(body);
+        let code = EventCode::from_text(text)?;
+        Some(Record { time, level, code, text, fields })
+    })?;
+    rec.level = level;
+    Some(rec)
+}
+
+/// Reads `(CATEGORY.CODE) Text (fields)`.
+fn parse_tagged_body(body: &[u8], time: Option<Millis>) -> Option<Record<'_>> {
+    let inner = body.strip_prefix(b"(")?;
+    let close = memchr::memchr(b')', inner.get(..40).unwrap_or(inner))?;
+    let tag = &inner[..close];
+    let dot = memchr::memrchr(b'.', tag)?;
+    let category = &tag[..dot];
+    if category.is_empty()
+        || !category.iter().all(|b| b.is_ascii_uppercase() || *b == b'_')
+    {
+        return None;
+    }
+    let code_text = &tag[dot + 1..];
+    let code = fields::parse_count(code_text).and_then(|n| u16::try_from(n).ok());
+    if code.is_none() && !code_text.iter().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let after = &inner[close + 1..];
+    let after = after.strip_prefix(b" ").unwrap_or(after);
+    let (text, fields) = fields::split_field_list(after);
+    let code = EventCode::classify(category, code, text);
+    Some(Record { time, level: Level::Missing, code, text, fields })
+}
+
+/// Reads a record pasted without timestamp and level, such as
+/// `Message complete (tid=… rtime=10.06s …)`: only documented texts count.
+fn parse_untagged_record(line: &[u8]) -> Option<Record<'_>> {
+    if let Some(rec) = parse_tagged_body(line, None) {
+        return Some(rec);
+    }
+    let (text, fields) = fields::split_field_list(line);
+    let code = EventCode::from_text(text)?;
+    Some(Record { time: None, level: Level::Missing, code, text, fields })
+}
+
+/// `com.vontu.mta.rp.log.SmtpLogManager logConnectionAccepted`: a dotted
+/// Java class name, one space, a method name, nothing else.
+fn is_class_and_method(s: &[u8]) -> bool {
+    let Some(space) = memchr::memchr(b' ', s) else {
+        return false;
+    };
+    let (class, method) = (&s[..space], &s[space + 1..]);
+    is_java_name(class, true) && is_java_name(method, false)
+}
+
+fn is_java_name(s: &[u8], dotted: bool) -> bool {
+    let Some(&first) = s.first() else {
+        return false;
+    };
+    if !(first.is_ascii_alphabetic() || first == b'_' || first == b'$') {
+        return false;
+    }
+    let mut dots = 0;
+    for &b in s {
+        match b {
+            b'.' => dots += 1,
+            b'_' | b'$' | b'<' | b'>' => {}
+            _ if b.is_ascii_alphanumeric() => {}
+            _ => return false,
+        }
+    }
+    if dotted {
+        dots >= 1 && !s.ends_with(b".")
+    } else {
+        dots == 0
+    }
+}
+
+/// `com.example.SomeException: message` or `Caused by: …`: the first line
+/// of a Java stack trace.
+fn is_exception_line(line: &[u8]) -> bool {
+    if line.starts_with(b"Caused by: ") || line.starts_with(b"Suppressed: ") {
+        return true;
+    }
+    match memchr::memchr(b':', line) {
+        Some(colon) => is_java_name(&line[..colon], true),
+        None => is_java_name(line, true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Utc;
+
+    impl LocalToUtc for Utc {
+        fn to_utc(&mut self, local: LocalTime) -> Millis {
+            local.as_naive_millis()
+        }
+    }
+
+    fn kinds(text: &str) -> Vec<String> {
+        let mut reader = LineReader::new();
+        text.lines()
+            .map(|l| match reader.read(l.as_bytes(), &mut Utc) {
+                Line::Operational(r) => format!("op:{:?}", r.code),
+                Line::DetectorBody(r) => format!("body:{:?}", r.code),
+                Line::DetectorHeader => "header".into(),
+                Line::Continuation => "cont".into(),
+                Line::Blank => "blank".into(),
+                Line::Unrecognized => "unknown".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn operational_line_with_stamp() {
+        let line = b"12/Jun/12:08:32:31:506-0500 [SEVERE] \
+            (SMTP_CONNECTION.5210) All forward hosts unavailable \
+            (tid=27 cid=<> reason=No available forward hosts)";
+        let rec = parse_operational_line(line).unwrap();
+        assert_eq!(rec.code, EventCode::AllForwardHostsUnavailable);
+        assert_eq!(rec.level, Level::Severe);
+        assert_eq!(rec.text, b"All forward hosts unavailable");
+        assert!(rec.time.is_some());
+    }
+
+    #[test]
+    fn pasted_lines_without_stamp() {
+        let got = kinds(
+            "[SEVERE] (SMTP_CONNECTION.5204) Peer disconnected unexpectedly\n\
+             Message complete (tid=1 rtime=1s dtime=1s mtime=3s)\n\
+             just some words",
+        );
+        assert_eq!(
+            got,
+            [
+                "op:PeerDisconnectedUnexpectedly",
+                "op:MessageComplete",
+                "unknown"
+            ]
+        );
+    }
+
+    #[test]
+    fn detector_records_and_stack_trace() {
+        let got = kinds(
+            "Mar 14, 2022 4:32:14 PM com.vontu.mta.rp.log.SmtpLogManager logX\n\
+             INFO: (SMTP_CONNECTION.1201) Connection accepted (tid=35 cid=1)\n\
+             com.vontu.mta.rp.handlers.DataProcessingState endTransfer\n\
+             INFO: RPT(28): Error sending data to message chains. \n\
+             com.vontu.mta.rp.detection.DetectionException: java.net.Soc: x\n\
+             \tat com.vontu.Foo.bar(Foo.java:1)\n\
+             \n\
+             com.vontu.mta.rp.ResponseProcessor respond\n\
+             WARNING: RPT(28) Passed message through due to timeout of x",
+        );
+        assert_eq!(
+            got,
+            [
+                "header",
+                "body:ConnectionAccepted",
+                "header",
+                "body:MessageChainError",
+                "cont",
+                "cont",
+                "blank",
+                "header",
+                "body:DetectionTimeout"
+            ]
+        );
+    }
+
+    #[test]
+    fn body_takes_header_time_once() {
+        let mut reader = LineReader::new();
+        let header = b"May 28, 2012 12:34:51 PM com.x.Y respond";
+        assert!(matches!(reader.read(header, &mut Utc), Line::DetectorHeader));
+        let Line::DetectorBody(rec) = reader.read(b"FINE: a", &mut Utc) else {
+            panic!("not a body");
+        };
+        assert!(rec.time.is_some());
+        let Line::DetectorBody(rec) = reader.read(b"FINE: b", &mut Utc) else {
+            panic!("not a body");
+        };
+        assert!(rec.time.is_none());
+    }
+
+    #[test]
+    fn masked_tag_in_detector_body() {
+        let got = kinds(
+            "INFO: (SMTP_MESSAGE.XXXX) Error while processing message (tid=XX)",
+        );
+        assert_eq!(got, ["body:MessageError"]);
+    }
+
+    #[test]
+    fn indented_line_outside_a_record_is_unrecognized() {
+        assert_eq!(kinds("   at nothing"), ["unknown"]);
+    }
+
+    #[test]
+    fn detection_operational_log_is_operational() {
+        let got = kinds(
+            "08/Feb/12:13:48:02:293+0000 [WARNING] (DETECTION.13) Intentionally \
+             restarting this process",
+        );
+        assert_eq!(got, ["op:DetectionRestart"]);
+    }
+}

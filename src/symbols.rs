@@ -1,0 +1,93 @@
+//! Interned strings: hosts, domains, reply texts and other values that
+//! repeat across many messages are stored once and referred to by a
+//! [`Sym`].
+
+use rustc_hash::FxHashMap;
+
+/// A handle to an interned string; [`Sym::NONE`] stands for "absent".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sym(u32);
+
+impl Sym {
+    /// The absent value.
+    pub const NONE: Sym = Sym(0);
+
+    /// Whether this is [`Sym::NONE`].
+    pub fn is_none(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether a value is present.
+    pub fn is_some(self) -> bool {
+        self.0 != 0
+    }
+}
+
+/// The table of interned strings of one analysis.
+#[derive(Debug)]
+pub struct Symbols {
+    strings: Vec<Box<str>>,
+    index: FxHashMap<Box<[u8]>, Sym>,
+}
+
+impl Default for Symbols {
+    fn default() -> Symbols {
+        Symbols::new()
+    }
+}
+
+impl Symbols {
+    /// An empty table; [`Sym::NONE`] resolves to the empty string.
+    pub fn new() -> Symbols {
+        Symbols { strings: vec!["".into()], index: FxHashMap::default() }
+    }
+
+    /// The handle of `bytes`, interning it on first sight.
+    ///
+    /// Empty input gives [`Sym::NONE`]. Bytes that are not UTF-8 are
+    /// stored with replacement characters.
+    pub fn intern(&mut self, bytes: &[u8]) -> Sym {
+        if bytes.is_empty() {
+            return Sym::NONE;
+        }
+        if let Some(&sym) = self.index.get(bytes) {
+            return sym;
+        }
+        let sym = Sym(self.strings.len() as u32);
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        self.strings.push(text.into_boxed_str());
+        self.index.insert(bytes.into(), sym);
+        sym
+    }
+
+    /// The string behind a handle.
+    pub fn resolve(&self, sym: Sym) -> &str {
+        self.strings.get(sym.0 as usize).map_or("", |s| s)
+    }
+
+    /// How many distinct strings are stored.
+    pub fn len(&self) -> usize {
+        self.strings.len() - 1
+    }
+
+    /// Whether no string is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_bytes_same_handle() {
+        let mut s = Symbols::new();
+        let a = s.intern(b"example.com");
+        assert_eq!(s.intern(b"example.com"), a);
+        assert_ne!(s.intern(b"example.org"), a);
+        assert_eq!(s.resolve(a), "example.com");
+        assert_eq!(s.intern(b""), Sym::NONE);
+        assert_eq!(s.resolve(Sym::NONE), "");
+    }
+}
