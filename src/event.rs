@@ -275,20 +275,24 @@ mod tests {
             b"Error while processing message",
         );
         assert_eq!(ev, EventCode::MessageError);
-        let ev = EventCode::classify(b"", None, b"Peer disconnected unexpectedly");
+        let ev =
+            EventCode::classify(b"", None, b"Peer disconnected unexpectedly");
         assert_eq!(ev, EventCode::PeerDisconnectedUnexpectedly);
     }
 
     #[test]
     fn unknown_code_is_kept() {
-        let ev = EventCode::classify(b"SMTP_MESSAGE", Some(5317), b"Something new");
+        let ev =
+            EventCode::classify(b"SMTP_MESSAGE", Some(5317), b"Something new");
         assert_eq!(ev, EventCode::Other(5317));
         assert_eq!(ev.name(), "code-5317");
     }
 
     #[test]
     fn detector_timeout_text_after_thread_tag() {
-        let ev = EventCode::from_text(b"RPT(2c): Passed message through due to timeout");
+        let ev = EventCode::from_text(
+            b"RPT(2c): Passed message through due to timeout",
+        );
         assert_eq!(ev, Some(EventCode::DetectionTimeout));
     }
 

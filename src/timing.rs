@@ -84,7 +84,8 @@ impl Timing {
         detection: Option<f64>,
         total: Option<f64>,
     ) -> Timing {
-        let mut t = Timing { receive, detection, total, send: None, artifact: None };
+        let mut t =
+            Timing { receive, detection, total, send: None, artifact: None };
         if receive.is_some_and(|r| r >= EPOCH_RECEIVE_SECONDS) {
             t.artifact = Some(Artifact::EpochReceive);
             return t;
@@ -140,7 +141,8 @@ mod tests {
     fn pipelining_rset_epoch_rtime() {
         // KB 432573: the defect writes an epoch value into rtime and -0s
         // into mtime; neither is a latency.
-        let t = Timing::from_logged(Some(1_771_844_125.02), Some(2.0), Some(-0.0));
+        let t =
+            Timing::from_logged(Some(1_771_844_125.02), Some(2.0), Some(-0.0));
         assert_eq!(t.artifact, Some(Artifact::EpochReceive));
         assert_eq!(t.send, None);
         assert!(!t.has_trusted_parts());

@@ -104,7 +104,9 @@ impl Zone {
         let Ok(ts) = jiff::Timestamp::from_millisecond(at) else {
             return "?".to_string();
         };
-        ts.to_zoned_datetime(self.tz.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string()
+        ts.to_zoned_datetime(self.tz.clone())
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string()
     }
 
     /// Formats an instant in this zone as `08:32`.
@@ -168,7 +170,8 @@ impl<'z> CachedZone<'z> {
 
 impl LocalToUtc for CachedZone<'_> {
     fn to_utc(&mut self, local: LocalTime) -> Millis {
-        let key = (local.year, local.month, local.day, local.hour, local.minute);
+        let key =
+            (local.year, local.month, local.day, local.hour, local.minute);
         let naive = local.as_naive_millis();
         if self.key != Some(key) {
             self.offset_ms = naive - self.zone.utc_from_local(local);
@@ -183,7 +186,14 @@ mod tests {
     use super::*;
 
     fn local(h: i8) -> LocalTime {
-        LocalTime { year: 2022, month: 3, day: 14, hour: h, minute: 0, second: 0 }
+        LocalTime {
+            year: 2022,
+            month: 3,
+            day: 14,
+            hour: h,
+            minute: 0,
+            second: 0,
+        }
     }
 
     #[test]

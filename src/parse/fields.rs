@@ -378,9 +378,9 @@ fn key_len_at(s: &[u8]) -> Option<usize> {
     if !first.is_ascii_lowercase() {
         return None;
     }
-    let n = s
-        .iter()
-        .position(|&b| !(b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()))?;
+    let n = s.iter().position(|&b| {
+        !(b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit())
+    })?;
     (s[n] == b'=').then_some(n)
 }
 
@@ -462,7 +462,12 @@ fn next_key_start(s: &[u8], from: usize) -> Option<usize> {
 /// is balanced wins; when none balances (the text holds a stray `<` or
 /// `>`), the first candidate wins, so one odd reply text cannot swallow
 /// the `rtime`, `dtime` and `mtime` after it.
-fn scan_delimited(s: &[u8], start: usize, open: u8, close: u8) -> (&[u8], usize) {
+fn scan_delimited(
+    s: &[u8],
+    start: usize,
+    open: u8,
+    close: u8,
+) -> (&[u8], usize) {
     let mut depth = 0i32;
     let mut first_candidate = None;
     for i in start..s.len() {
@@ -518,7 +523,8 @@ mod tests {
 
     #[test]
     fn operational_stamp_with_negative_offset() {
-        let t = parse_operational_stamp(b"12/Jun/12:08:32:31:506-0500").unwrap();
+        let t =
+            parse_operational_stamp(b"12/Jun/12:08:32:31:506-0500").unwrap();
         // 2012-06-12T13:32:31.506Z
         let want = days_from_civil(2012, 6, 12) * 86_400_000
             + (13 * 3600 + 32 * 60 + 31) * 1000
@@ -528,8 +534,12 @@ mod tests {
 
     #[test]
     fn operational_stamp_rejects_damage() {
-        assert!(parse_operational_stamp(b"12/Jux/12:08:32:31:506-0500").is_none());
-        assert!(parse_operational_stamp(b"12/Jun/12:08:32:31:506 0500").is_none());
+        assert!(
+            parse_operational_stamp(b"12/Jux/12:08:32:31:506-0500").is_none()
+        );
+        assert!(
+            parse_operational_stamp(b"12/Jun/12:08:32:31:506 0500").is_none()
+        );
         assert!(parse_operational_stamp(b"12/Jun/12:08:32").is_none());
     }
 
@@ -541,9 +551,11 @@ mod tests {
         assert_eq!((t.year, t.month, t.day), (2022, 3, 14));
         assert_eq!((t.hour, t.minute, t.second), (16, 32, 14));
         assert_eq!(rest, b"com.x.Y logZ");
-        let (t, _) = parse_detector_stamp(b"May 1, 2012 12:04:51 AM a b").unwrap();
+        let (t, _) =
+            parse_detector_stamp(b"May 1, 2012 12:04:51 AM a b").unwrap();
         assert_eq!((t.day, t.hour), (1, 0));
-        let (t, _) = parse_detector_stamp(b"May 28, 2012 12:34:51 PM a b").unwrap();
+        let (t, _) =
+            parse_detector_stamp(b"May 28, 2012 12:34:51 PM a b").unwrap();
         assert_eq!(t.hour, 12);
     }
 
@@ -589,7 +601,10 @@ mod tests {
     #[test]
     fn angled_value_with_parentheses_and_dots() {
         let list = "text=<OK (a:250 2.0.0 queued,b:250 2.0.0...)> rtime=10.06s";
-        assert_eq!(value(list, "text"), "OK (a:250 2.0.0 queued,b:250 2.0.0...)");
+        assert_eq!(
+            value(list, "text"),
+            "OK (a:250 2.0.0 queued,b:250 2.0.0...)"
+        );
         assert_eq!(value(list, "rtime"), "10.06s");
     }
 
@@ -657,7 +672,10 @@ mod tests {
         assert_eq!(host_of(b"[::1]:25"), b"::1");
         assert_eq!(port_of(b"10.0.0.1:10025"), Some(10025));
         assert_eq!(port_of(b"X.X.X.X:X"), None);
-        assert_eq!(domain_of(b"someone@example.com"), Some(&b"example.com"[..]));
+        assert_eq!(
+            domain_of(b"someone@example.com"),
+            Some(&b"example.com"[..])
+        );
         assert_eq!(domain_of(b""), None);
     }
 }

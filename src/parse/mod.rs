@@ -116,7 +116,10 @@ pub enum Line<'a> {
     /// The body of a detector record.
     DetectorBody(Record<'a>),
     /// A detector header; its time, if dated, applies to the next body.
-    DetectorHeader,
+    DetectorHeader {
+        /// Whether the header carried a date (pasted ones may not).
+        dated: bool,
+    },
     /// A stack-trace line or the continuation of a multi-line message.
     Continuation,
     /// An empty line or one of only whitespace.
@@ -180,7 +183,7 @@ impl LineReader {
                 if is_class_and_method(rest) || rest.is_empty() {
                     self.header_time = Some(zone.to_utc(local));
                     self.in_detector_record = true;
-                    return Line::DetectorHeader;
+                    return Line::DetectorHeader { dated: true };
                 }
             }
         }
@@ -188,7 +191,7 @@ impl LineReader {
             // A header pasted without its date.
             self.header_time = None;
             self.in_detector_record = true;
-            return Line::DetectorHeader;
+            return Line::DetectorHeader { dated: false };
         }
         if let Some(rec) = parse_untagged_record(line) {
             self.in_detector_record = false;
@@ -212,12 +215,14 @@ impl LineReader {
         // The longest level name, `WARNING`, ends at byte 7.
         let colon = memchr::memchr(b':', &line[..line.len().min(8)])?;
         let level = Level::from_name(&line[..colon])?;
-        let body = line[colon + 1..].strip_prefix(b" ").unwrap_or(&line[colon + 1..]);
+        let body =
+            line[colon + 1..].strip_prefix(b" ").unwrap_or(&line[colon + 1..]);
         let time = self.header_time.take();
         self.in_detector_record = true;
         let mut rec = parse_tagged_body(body, time).unwrap_or_else(|| {
             let (text, fields) = fields::split_field_list(body);
-            let code = EventCode::from_text(text).unwrap_or(EventCode::Other(0));
+            let code =
+                EventCode::from_text(text).unwrap_or(EventCode::Other(0));
             Record { time, level, code, text, fields }
         });
         rec.level = level;
@@ -234,7 +239,10 @@ pub fn parse_operational_line(line: &[u8]) -> Option<Record<'_>> {
 }
 
 /// Reads `[LEVEL] (CATEGORY.CODE) Text (fields)`; the tag may be missing.
-fn parse_bracketed_record(s: &[u8], time: Option<Millis>) -> Option<Record<'_>> {
+fn parse_bracketed_record(
+    s: &[u8],
+    time: Option<Millis>,
+) -> Option<Record<'_>> {
     let s = s.strip_prefix(b"[")?;
     let close = memchr::memchr(b']', s.get(..10).unwrap_or(s))?;
     let level = Level::from_name(&s[..close])?;
@@ -262,7 +270,8 @@ fn parse_tagged_body(body: &[u8], time: Option<Millis>) -> Option<Record<'_>> {
         return None;
     }
     let code_text = &tag[dot + 1..];
-    let code = fields::parse_count(code_text).and_then(|n| u16::try_from(n).ok());
+    let code =
+        fields::parse_count(code_text).and_then(|n| u16::try_from(n).ok());
     if code.is_none() && !code_text.iter().all(|b| b.is_ascii_alphanumeric()) {
         return None;
     }
@@ -347,7 +356,7 @@ mod tests {
             .map(|l| match reader.read(l.as_bytes(), &mut Utc) {
                 Line::Operational(r) => format!("op:{:?}", r.code),
                 Line::DetectorBody(r) => format!("body:{:?}", r.code),
-                Line::DetectorHeader => "header".into(),
+                Line::DetectorHeader { .. } => "header".into(),
                 Line::Continuation => "cont".into(),
                 Line::Blank => "blank".into(),
                 Line::Unrecognized => "unknown".into(),
@@ -417,7 +426,8 @@ mod tests {
     fn body_takes_header_time_once() {
         let mut reader = LineReader::new();
         let header = b"May 28, 2012 12:34:51 PM com.x.Y respond";
-        assert!(matches!(reader.read(header, &mut Utc), Line::DetectorHeader));
+        let line = reader.read(header, &mut Utc);
+        assert!(matches!(line, Line::DetectorHeader { dated: true }));
         let Line::DetectorBody(rec) = reader.read(b"FINE: a", &mut Utc) else {
             panic!("not a body");
         };

@@ -1,0 +1,982 @@
+//! The streaming analysis: bytes in, a [`Dataset`] out.
+//!
+//! The caller gives each file as a sequence of byte chunks of any size:
+//! [`Analysis::begin_file`], any number of [`Analysis::feed`] calls,
+//! [`Analysis::end_file`], and finally [`Analysis::finish`]. A line, or a
+//! two-line detector record, may be split across chunks.
+//!
+//! Only compact per-message and per-connection records are kept, plus a
+//! bounded number of raw lines as evidence: memory follows the number of
+//! messages, not the bytes read. Each file is tallied on its own and then
+//! merged, so a file given twice (same bytes) is recognised at its end and
+//! counted once.
+
+use crate::event::EventCode;
+use crate::message::{Connection, Message, Origin, Outcome};
+use crate::parse::fields::{self, Fields, Millis};
+use crate::parse::{Line, LineReader, LogFormat, Record};
+use crate::symbols::{Sym, Symbols};
+use crate::zone::{CachedZone, Zone};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+use xxhash_rust::xxh3::Xxh3;
+
+/// Lines longer than this are cut when kept: a damaged file may hold a
+/// line of many megabytes, and no NPE record comes near this size.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Raw lines kept as evidence per event kind: the first few show when a
+/// problem began, the last few that it was still going on.
+pub const SAMPLES_FIRST: usize = 3;
+
+/// See [`SAMPLES_FIRST`].
+pub const SAMPLES_LAST: usize = 2;
+
+/// Messages kept with their raw line for each "slowest" list.
+pub const SLOWEST_KEPT: usize = 5;
+
+/// Unrecognized lines kept per file, to show the user what was not read.
+pub const UNRECOGNIZED_KEPT: usize = 5;
+
+/// Sample lines are cut to this many bytes for display.
+const SAMPLE_BYTES: usize = 2000;
+
+/// Settings of one analysis.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The zone detector-log headers are read in, and times are shown in.
+    pub zone: Zone,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { zone: Zone::utc() }
+    }
+}
+
+/// A raw line kept as evidence.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SampleLine {
+    /// The file's name.
+    pub file: String,
+    /// 1-based line number.
+    pub line: u64,
+    /// The line, cut to a displayable length, invalid UTF-8 replaced.
+    pub text: String,
+}
+
+/// How the physical lines of one file (or of all files) were read.
+///
+/// `lines = recognized + continuation + blank + unrecognized`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LineCounts {
+    /// Every physical line read.
+    pub lines: u64,
+    /// Records and detector headers.
+    pub recognized: u64,
+    /// Stack traces and multi-line message bodies.
+    pub continuation: u64,
+    /// Empty lines.
+    pub blank: u64,
+    /// Lines of no known shape.
+    pub unrecognized: u64,
+    /// Recognized FINE/FINER/FINEST tracing records (part of `recognized`).
+    pub tracing: u64,
+    /// Lines longer than [`MAX_LINE_BYTES`] (counted in one of the above).
+    pub overlong: u64,
+}
+
+impl LineCounts {
+    fn add(&mut self, other: &LineCounts) {
+        self.lines += other.lines;
+        self.recognized += other.recognized;
+        self.continuation += other.continuation;
+        self.blank += other.blank;
+        self.unrecognized += other.unrecognized;
+        self.tracing += other.tracing;
+        self.overlong += other.overlong;
+    }
+}
+
+/// One input file as read.
+#[derive(Clone, Debug)]
+pub struct FileSummary {
+    /// The name given for it.
+    pub name: String,
+    /// The format its lines were in.
+    pub format: LogFormat,
+    /// Bytes read.
+    pub bytes: u64,
+    /// How its lines were read.
+    pub counts: LineCounts,
+    /// The earliest record time in it.
+    pub first: Option<Millis>,
+    /// The latest record time in it.
+    pub last: Option<Millis>,
+    /// Set when the file has the same bytes as an earlier one, which
+    /// this names; its lines were then not counted twice.
+    pub duplicate_of: Option<String>,
+    /// A few unrecognized lines.
+    pub unrecognized_samples: Vec<SampleLine>,
+    /// Records written out of time order (earlier than the one before).
+    pub out_of_order: u64,
+}
+
+/// All that was seen of one kind of event.
+#[derive(Clone, Debug)]
+pub struct EventTally {
+    /// The kind.
+    pub code: EventCode,
+    /// How many records of it.
+    pub count: u64,
+    /// Earliest time seen.
+    pub first: Option<Millis>,
+    /// Latest time seen.
+    pub last: Option<Millis>,
+    /// The first [`SAMPLES_FIRST`] lines.
+    pub first_samples: Vec<SampleLine>,
+    /// The last [`SAMPLES_LAST`] lines, oldest first (errors only).
+    pub last_samples: Vec<SampleLine>,
+}
+
+impl EventTally {
+    fn new(code: EventCode) -> EventTally {
+        EventTally {
+            code,
+            count: 0,
+            first: None,
+            last: None,
+            first_samples: Vec::new(),
+            last_samples: Vec::new(),
+        }
+    }
+
+    /// The kept lines, first ones then last ones, without repeats.
+    pub fn samples(&self) -> Vec<SampleLine> {
+        let mut all = self.first_samples.clone();
+        for s in &self.last_samples {
+            if !all.contains(s) {
+                all.push(s.clone());
+            }
+        }
+        all
+    }
+
+    fn merge(&mut self, other: EventTally) {
+        self.count += other.count;
+        self.first = min_time(self.first, other.first);
+        self.last = max_time(self.last, other.last);
+        for s in other.first_samples {
+            if self.first_samples.len() < SAMPLES_FIRST {
+                self.first_samples.push(s);
+            }
+        }
+        for s in other.last_samples {
+            push_last(&mut self.last_samples, s);
+        }
+    }
+}
+
+/// Counts of one host's events.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostTally {
+    /// Forward connections established to it (1203).
+    pub forward_established: u64,
+    /// Forward connection errors naming it (5203 `mta=`).
+    pub forward_errors: u64,
+    /// Connections from it rejected as unauthorized (5200).
+    pub rejected: u64,
+    /// Upstream connections accepted from it (1201).
+    pub accepted: u64,
+    /// Earliest event time.
+    pub first: Option<Millis>,
+    /// Latest event time.
+    pub last: Option<Millis>,
+}
+
+impl HostTally {
+    fn merge(&mut self, o: &HostTally) {
+        self.forward_established += o.forward_established;
+        self.forward_errors += o.forward_errors;
+        self.rejected += o.rejected;
+        self.accepted += o.accepted;
+        self.first = min_time(self.first, o.first);
+        self.last = max_time(self.last, o.last);
+    }
+
+    fn touch(&mut self, time: Option<Millis>) {
+        self.first = min_time(self.first, time);
+        self.last = max_time(self.last, time);
+    }
+}
+
+/// A message kept with its raw line, for explanations and evidence.
+#[derive(Clone, Debug)]
+pub struct KeptMessage {
+    /// The message.
+    pub message: Message,
+    /// Its record line.
+    pub sample: SampleLine,
+}
+
+/// Which step a "slowest messages" list ranks by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// `rtime`.
+    Receive,
+    /// `dtime`.
+    Detection,
+    /// `mtime − rtime − dtime`.
+    Send,
+    /// `mtime`.
+    Total,
+}
+
+impl Step {
+    /// All steps, in pipeline order.
+    pub const ALL: [Step; 4] =
+        [Step::Receive, Step::Detection, Step::Send, Step::Total];
+
+    /// The step's value for a message, if trusted.
+    pub fn of(self, m: &Message) -> Option<f64> {
+        if !m.timing.has_trusted_parts() {
+            return None;
+        }
+        match self {
+            Step::Receive => m.timing.receive,
+            Step::Detection => m.timing.detection,
+            Step::Send => m.timing.send,
+            Step::Total => m.timing.send.and(m.timing.total),
+        }
+    }
+
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Receive => "receive",
+            Step::Detection => "detection",
+            Step::Send => "send",
+            Step::Total => "total",
+        }
+    }
+}
+
+/// Everything one analysis found, ready for statistics and diagnosis.
+#[derive(Debug)]
+pub struct Dataset {
+    /// The zone used for detector headers and for display.
+    pub zone: Zone,
+    /// Whether any dated detector header was read in [`Dataset::zone`].
+    pub zone_assumed: bool,
+    /// The files, in the order given.
+    pub files: Vec<FileSummary>,
+    /// Line counts over all files except duplicates.
+    pub counts: LineCounts,
+    /// Every message, ordered by time (messages without time last).
+    pub messages: Vec<Message>,
+    /// Every upstream connection seen, ordered by first time.
+    pub connections: Vec<Connection>,
+    /// Per kind of event, ordered by kind.
+    pub events: Vec<EventTally>,
+    /// Error events per minute: minute start (UTC ms) → kind → count.
+    pub error_minutes: BTreeMap<Millis, Vec<(EventCode, u32)>>,
+    /// Per host named by an event (downstream, upstream, rejected).
+    pub hosts: Vec<(Sym, HostTally)>,
+    /// The slowest messages of each step, with their lines, slowest first.
+    pub slowest: Vec<(Step, Vec<KeptMessage>)>,
+    /// The first few rejected messages and artefacts, with their lines.
+    pub notable: Vec<KeptMessage>,
+    /// The interned strings messages and hosts refer to.
+    pub symbols: Symbols,
+}
+
+impl Dataset {
+    /// The tally of one kind of event, if any was seen.
+    pub fn event(&self, code: EventCode) -> Option<&EventTally> {
+        self.events.iter().find(|e| e.code == code)
+    }
+
+    /// How many events of a kind were seen.
+    pub fn event_count(&self, code: EventCode) -> u64 {
+        self.event(code).map_or(0, |e| e.count)
+    }
+
+    /// The file name of an [`Origin`].
+    pub fn file_name(&self, origin: Origin) -> &str {
+        self.files.get(origin.file as usize).map_or("?", |f| &f.name)
+    }
+}
+
+/// What has been read so far, for progress displays.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Progress {
+    /// Bytes fed, all files.
+    pub bytes: u64,
+    /// Physical lines read.
+    pub lines: u64,
+    /// Messages found.
+    pub messages: u64,
+}
+
+/// The state of one analysis in progress.
+pub struct Analysis {
+    zone: Zone,
+    symbols: Symbols,
+    total: Tally,
+    files: Vec<FileSummary>,
+    fingerprints: FxHashMap<(u64, u64), usize>,
+    current: Option<FileState>,
+    progress: Progress,
+    zone_assumed: bool,
+}
+
+/// Per-file reading state.
+struct FileState {
+    index: u32,
+    reader: LineReader,
+    carry: Vec<u8>,
+    carry_dropped: u64,
+    offset: u64,
+    hasher: Xxh3,
+    summary: FileSummary,
+    operational_votes: u64,
+    detector_votes: u64,
+    last_time: Option<Millis>,
+    tally: Tally,
+}
+
+impl Analysis {
+    /// Starts an analysis.
+    pub fn new(options: Options) -> Analysis {
+        Analysis {
+            zone: options.zone,
+            symbols: Symbols::new(),
+            total: Tally::default(),
+            files: Vec::new(),
+            fingerprints: FxHashMap::default(),
+            current: None,
+            progress: Progress::default(),
+            zone_assumed: false,
+        }
+    }
+
+    /// Starts reading a file; ends the previous one if it was not ended.
+    pub fn begin_file(&mut self, name: &str) {
+        if self.current.is_some() {
+            self.end_file();
+        }
+        let summary = FileSummary {
+            name: name.to_string(),
+            format: LogFormat::Unknown,
+            bytes: 0,
+            counts: LineCounts::default(),
+            first: None,
+            last: None,
+            duplicate_of: None,
+            unrecognized_samples: Vec::new(),
+            out_of_order: 0,
+        };
+        self.current = Some(FileState {
+            index: self.files.len() as u32,
+            reader: LineReader::new(),
+            carry: Vec::new(),
+            carry_dropped: 0,
+            offset: 0,
+            hasher: Xxh3::new(),
+            summary,
+            operational_votes: 0,
+            detector_votes: 0,
+            last_time: None,
+            tally: Tally::default(),
+        });
+        self.files.push(FileSummary {
+            name: name.to_string(),
+            format: LogFormat::Unknown,
+            bytes: 0,
+            counts: LineCounts::default(),
+            first: None,
+            last: None,
+            duplicate_of: None,
+            unrecognized_samples: Vec::new(),
+            out_of_order: 0,
+        });
+    }
+
+    /// Reads the next chunk of the current file.
+    ///
+    /// # Panics
+    ///
+    /// Panics if no file was begun.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        let file =
+            self.current.as_mut().expect("feed called before begin_file");
+        file.hasher.update(chunk);
+        file.summary.bytes += chunk.len() as u64;
+        self.progress.bytes += chunk.len() as u64;
+        let mut ctx = LineContext {
+            zone: CachedZone::new(&self.zone),
+            symbols: &mut self.symbols,
+        };
+        let mut rest = chunk;
+        if !file.carry.is_empty() || file.carry_dropped > 0 {
+            let Some(nl) = memchr::memchr(b'\n', rest) else {
+                file.append_carry(rest);
+                return;
+            };
+            file.append_carry(&rest[..nl]);
+            file.carry_line(&mut ctx);
+            rest = &rest[nl + 1..];
+        }
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', rest) {
+            file.line(&rest[start..nl], nl - start, &mut ctx);
+            start = nl + 1;
+        }
+        file.append_carry(&rest[start..]);
+        self.progress.lines = self.lines_so_far();
+        self.progress.messages = self.total.messages.len() as u64
+            + self
+                .current
+                .as_ref()
+                .map_or(0, |f| f.tally.messages.len() as u64);
+    }
+
+    fn lines_so_far(&self) -> u64 {
+        let done: u64 = self
+            .files
+            .iter()
+            .filter(|f| f.duplicate_of.is_none())
+            .map(|f| f.counts.lines)
+            .sum();
+        done + self.current.as_ref().map_or(0, |f| f.summary.counts.lines)
+    }
+
+    /// Ends the current file: reads its last line if it had no line end,
+    /// decides its format, and merges it unless it repeats an earlier file.
+    pub fn end_file(&mut self) {
+        let Some(mut file) = self.current.take() else {
+            return;
+        };
+        if !file.carry.is_empty() || file.carry_dropped > 0 {
+            let mut ctx = LineContext {
+                zone: CachedZone::new(&self.zone),
+                symbols: &mut self.symbols,
+            };
+            file.carry_line(&mut ctx);
+        }
+        if file.detector_votes > 0 && file.tally.dated_headers > 0 {
+            self.zone_assumed = true;
+        }
+        file.summary.format =
+            match (file.operational_votes, file.detector_votes) {
+                (0, 0) => LogFormat::Unknown,
+                (op, det) if op >= det => LogFormat::Operational,
+                _ => LogFormat::Detector,
+            };
+        let key = (file.hasher.digest(), file.summary.bytes);
+        let index = file.index as usize;
+        if let Some(&earlier) = self.fingerprints.get(&key) {
+            file.summary.duplicate_of = Some(self.files[earlier].name.clone());
+        } else {
+            self.fingerprints.insert(key, index);
+            self.total.merge(file.tally);
+        }
+        self.files[index] = file.summary;
+        self.progress.lines = self.lines_so_far();
+        self.progress.messages = self.total.messages.len() as u64;
+    }
+
+    /// What has been read so far.
+    pub fn progress(&self) -> Progress {
+        self.progress
+    }
+
+    /// Ends the analysis and returns what it found.
+    pub fn finish(mut self) -> Dataset {
+        self.end_file();
+        let mut counts = LineCounts::default();
+        for f in self.files.iter().filter(|f| f.duplicate_of.is_none()) {
+            counts.add(&f.counts);
+        }
+        let t = self.total;
+        let mut messages = t.messages;
+        messages.sort_by_key(|m| (m.time.is_none(), m.time));
+        let mut connections: Vec<Connection> = t.connections;
+        connections.sort_by_key(|c| {
+            (c.opened.or(c.closed).is_none(), c.opened.or(c.closed))
+        });
+        let mut events: Vec<EventTally> = t.events.into_values().collect();
+        events.sort_by_key(|e| e.code);
+        let mut hosts: Vec<(Sym, HostTally)> = t.hosts.into_iter().collect();
+        hosts.sort_by_key(|(s, _)| *s);
+        let error_minutes = t
+            .error_minutes
+            .into_iter()
+            .map(|(minute, by_code)| {
+                let mut v: Vec<_> = by_code.into_iter().collect();
+                v.sort();
+                (minute, v)
+            })
+            .collect();
+        let slowest = Step::ALL
+            .iter()
+            .zip(t.slowest)
+            .map(|(step, mut kept)| {
+                kept.sort_by(|a, b| b.0.total_cmp(&a.0));
+                (*step, kept.into_iter().map(|(_, k)| k).collect())
+            })
+            .collect();
+        Dataset {
+            zone: self.zone,
+            zone_assumed: self.zone_assumed,
+            files: self.files,
+            counts,
+            messages,
+            connections,
+            events,
+            error_minutes,
+            hosts,
+            slowest,
+            notable: t.notable,
+            symbols: self.symbols,
+        }
+    }
+}
+
+/// What every line handler needs besides the file state.
+struct LineContext<'a> {
+    zone: CachedZone<'a>,
+    symbols: &'a mut Symbols,
+}
+
+impl FileState {
+    fn append_carry(&mut self, bytes: &[u8]) {
+        let room = MAX_LINE_BYTES.saturating_sub(self.carry.len());
+        let kept = bytes.len().min(room);
+        self.carry.extend_from_slice(&bytes[..kept]);
+        self.carry_dropped += (bytes.len() - kept) as u64;
+    }
+
+    /// Handles the line assembled in the carry buffer across chunks.
+    fn carry_line(&mut self, ctx: &mut LineContext<'_>) {
+        let line = std::mem::take(&mut self.carry);
+        let length = line.len() + self.carry_dropped as usize;
+        self.line(&line, length, ctx);
+        self.carry = line;
+        self.carry.clear();
+        self.carry_dropped = 0;
+    }
+
+    /// Handles one physical line; `length` is its length in the file,
+    /// which is more than `raw.len()` when an overlong line was cut.
+    fn line(&mut self, raw: &[u8], length: usize, ctx: &mut LineContext<'_>) {
+        let origin = Origin {
+            file: self.index,
+            line: self.summary.counts.lines + 1,
+            offset: self.offset,
+        };
+        self.offset += length as u64 + 1;
+        let counts = &mut self.summary.counts;
+        counts.lines += 1;
+        let mut line = raw;
+        if length > MAX_LINE_BYTES {
+            line = &line[..line.len().min(MAX_LINE_BYTES)];
+            counts.overlong += 1;
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        match self.reader.read(line, &mut ctx.zone) {
+            Line::Operational(rec) => {
+                counts.recognized += 1;
+                self.operational_votes += 1;
+                self.record(rec, line, origin, ctx);
+            }
+            Line::DetectorBody(rec) => {
+                counts.recognized += 1;
+                self.detector_votes += 1;
+                if rec.level.is_tracing() && rec.code == EventCode::Other(0) {
+                    counts.tracing += 1;
+                    return;
+                }
+                self.record(rec, line, origin, ctx);
+            }
+            Line::DetectorHeader { dated } => {
+                counts.recognized += 1;
+                self.detector_votes += 1;
+                self.tally.dated_headers += u64::from(dated);
+            }
+            Line::Continuation => counts.continuation += 1,
+            Line::Blank => counts.blank += 1,
+            Line::Unrecognized => {
+                counts.unrecognized += 1;
+                if self.summary.unrecognized_samples.len() < UNRECOGNIZED_KEPT {
+                    let sample = sample_line(&self.summary.name, origin, line);
+                    self.summary.unrecognized_samples.push(sample);
+                }
+            }
+        }
+    }
+
+    fn record(
+        &mut self,
+        rec: Record<'_>,
+        line: &[u8],
+        origin: Origin,
+        ctx: &mut LineContext<'_>,
+    ) {
+        if let Some(t) = rec.time {
+            let s = &mut self.summary;
+            s.first = min_time(s.first, Some(t));
+            s.last = max_time(s.last, Some(t));
+            if self.last_time.is_some_and(|last| t < last) {
+                s.out_of_order += 1;
+            }
+            self.last_time = Some(t);
+        }
+        let name = &self.summary.name;
+        self.tally.record(rec, line, origin, name, ctx.symbols);
+    }
+}
+
+/// Everything counted in one file, merged into the total at its end.
+#[derive(Default)]
+struct Tally {
+    messages: Vec<Message>,
+    connections: Vec<Connection>,
+    open: FxHashMap<Sym, usize>,
+    thread_downstream: FxHashMap<Sym, Sym>,
+    events: FxHashMap<EventCode, EventTally>,
+    error_minutes: FxHashMap<Millis, FxHashMap<EventCode, u32>>,
+    hosts: FxHashMap<Sym, HostTally>,
+    slowest: [Vec<(f64, KeptMessage)>; 4],
+    notable: Vec<KeptMessage>,
+    dated_headers: u64,
+}
+
+/// Rejected messages and artefacts kept with their lines.
+const NOTABLE_KEPT: usize = 20;
+
+impl Tally {
+    fn record(
+        &mut self,
+        rec: Record<'_>,
+        line: &[u8],
+        origin: Origin,
+        file_name: &str,
+        symbols: &mut Symbols,
+    ) {
+        self.count_event(rec, line, origin, file_name);
+        let list = rec.fields.unwrap_or(b"");
+        match rec.code {
+            EventCode::MessageComplete | EventCode::MessageError => {
+                let outcome = if rec.code == EventCode::MessageError {
+                    Outcome::Error
+                } else {
+                    Outcome::Complete
+                };
+                let mut m = Message::from_fields(
+                    list, outcome, rec.time, origin, symbols,
+                );
+                if let Some(&host) = self.thread_downstream.get(&m.tid) {
+                    m.downstream = host;
+                }
+                self.keep_message(&m, line, file_name);
+                self.messages.push(m);
+            }
+            EventCode::ConnectionAccepted => {
+                let c = self.connection(list, rec.time, origin, symbols);
+                if let Some(host) = c.map(|c| self.connections[c].remote) {
+                    let h = self.hosts.entry(host).or_default();
+                    h.accepted += 1;
+                    h.touch(rec.time);
+                }
+            }
+            EventCode::ServiceClosed => {
+                self.service_closed(list, rec.time, origin, symbols)
+            }
+            EventCode::ForwardEstablished => {
+                let (tid, remote) = tid_and_remote(list, symbols);
+                if remote.is_some() {
+                    if tid.is_some() {
+                        self.thread_downstream.insert(tid, remote);
+                    }
+                    let h = self.hosts.entry(remote).or_default();
+                    h.forward_established += 1;
+                    h.touch(rec.time);
+                }
+            }
+            EventCode::ForwardError => {
+                let host = field(list, b"mta")
+                    .map_or(Sym::NONE, |v| symbols.intern(fields::host_of(v)));
+                if host.is_some() {
+                    let h = self.hosts.entry(host).or_default();
+                    h.forward_errors += 1;
+                    h.touch(rec.time);
+                }
+            }
+            EventCode::HostRejected => {
+                let (_, remote) = tid_and_remote(list, symbols);
+                if remote.is_some() {
+                    let h = self.hosts.entry(remote).or_default();
+                    h.rejected += 1;
+                    h.touch(rec.time);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn count_event(
+        &mut self,
+        rec: Record<'_>,
+        line: &[u8],
+        origin: Origin,
+        file_name: &str,
+    ) {
+        let tally = self
+            .events
+            .entry(rec.code)
+            .or_insert_with(|| EventTally::new(rec.code));
+        tally.count += 1;
+        tally.first = min_time(tally.first, rec.time);
+        tally.last = max_time(tally.last, rec.time);
+        if tally.first_samples.len() < SAMPLES_FIRST {
+            tally.first_samples.push(sample_line(file_name, origin, line));
+        } else if rec.code.is_error() {
+            push_last(
+                &mut tally.last_samples,
+                sample_line(file_name, origin, line),
+            );
+        }
+        if rec.code.is_error() {
+            if let Some(t) = rec.time {
+                let minute = t.div_euclid(60_000) * 60_000;
+                *self
+                    .error_minutes
+                    .entry(minute)
+                    .or_default()
+                    .entry(rec.code)
+                    .or_default() += 1;
+            }
+        }
+    }
+
+    /// Opens (or finds) the connection of a 1201 record; its index.
+    fn connection(
+        &mut self,
+        list: &[u8],
+        time: Option<Millis>,
+        origin: Origin,
+        symbols: &mut Symbols,
+    ) -> Option<usize> {
+        let mut cid = Sym::NONE;
+        let mut tid = Sym::NONE;
+        let mut remote = Sym::NONE;
+        for f in Fields::new(list) {
+            match f.key {
+                b"cid" => cid = symbols.intern(f.value),
+                b"tid" => tid = symbols.intern(f.value),
+                b"remote" => remote = symbols.intern(fields::host_of(f.value)),
+                _ => {}
+            }
+        }
+        if cid.is_none() {
+            return None;
+        }
+        let index = self.connections.len();
+        self.connections.push(Connection {
+            cid,
+            tid,
+            opened: time,
+            closed: None,
+            remote,
+            messages: None,
+            duration: None,
+            origin,
+        });
+        self.open.insert(cid, index);
+        Some(index)
+    }
+
+    fn service_closed(
+        &mut self,
+        list: &[u8],
+        time: Option<Millis>,
+        origin: Origin,
+        symbols: &mut Symbols,
+    ) {
+        let mut cid = Sym::NONE;
+        let mut tid = Sym::NONE;
+        let mut remote = Sym::NONE;
+        let mut messages = None;
+        let mut duration = None;
+        for f in Fields::new(list) {
+            match f.key {
+                b"cid" => cid = symbols.intern(f.value),
+                b"tid" => tid = symbols.intern(f.value),
+                b"remote" => remote = symbols.intern(fields::host_of(f.value)),
+                b"messages" => {
+                    messages = fields::parse_count(f.value)
+                        .and_then(|n| u32::try_from(n).ok());
+                }
+                b"time" => duration = fields::parse_number(f.value),
+                _ => {}
+            }
+        }
+        let index = match self.open.remove(&cid) {
+            Some(i) if cid.is_some() => i,
+            _ => {
+                // Closed without an accept in this file: opened before the
+                // file starts (rotation) or pasted alone.
+                self.connections.push(Connection {
+                    cid,
+                    tid,
+                    opened: None,
+                    closed: None,
+                    remote,
+                    messages: None,
+                    duration: None,
+                    origin,
+                });
+                self.connections.len() - 1
+            }
+        };
+        let c = &mut self.connections[index];
+        c.closed = time;
+        c.messages = messages;
+        c.duration = duration;
+        if c.remote.is_none() {
+            c.remote = remote;
+        }
+    }
+
+    fn keep_message(&mut self, m: &Message, line: &[u8], file_name: &str) {
+        for (i, step) in Step::ALL.iter().enumerate() {
+            let Some(v) = step.of(m) else { continue };
+            let kept = &mut self.slowest[i];
+            if kept.len() == SLOWEST_KEPT {
+                let (min_i, min_v) = kept
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| (i, k.0))
+                    .min_by(|a, b| a.1.total_cmp(&b.1))
+                    .expect("the list is full");
+                if v <= min_v {
+                    continue;
+                }
+                kept.swap_remove(min_i);
+            }
+            let sample = sample_line(file_name, m.origin, line);
+            kept.push((v, KeptMessage { message: m.clone(), sample }));
+        }
+        let notable = m.is_rejected() || m.timing.artifact.is_some();
+        if notable && self.notable.len() < NOTABLE_KEPT {
+            let sample = sample_line(file_name, m.origin, line);
+            self.notable.push(KeptMessage { message: m.clone(), sample });
+        }
+    }
+
+    fn merge(&mut self, other: Tally) {
+        self.messages.extend(other.messages);
+        self.connections.extend(other.connections);
+        for (code, tally) in other.events {
+            match self.events.get_mut(&code) {
+                Some(mine) => mine.merge(tally),
+                None => {
+                    self.events.insert(code, tally);
+                }
+            }
+        }
+        for (minute, by_code) in other.error_minutes {
+            let mine = self.error_minutes.entry(minute).or_default();
+            for (code, n) in by_code {
+                *mine.entry(code).or_default() += n;
+            }
+        }
+        for (host, tally) in other.hosts {
+            self.hosts.entry(host).or_default().merge(&tally);
+        }
+        for (i, kept) in other.slowest.into_iter().enumerate() {
+            let mine = &mut self.slowest[i];
+            mine.extend(kept);
+            mine.sort_by(|a, b| b.0.total_cmp(&a.0));
+            mine.truncate(SLOWEST_KEPT);
+        }
+        for k in other.notable {
+            if self.notable.len() < NOTABLE_KEPT {
+                self.notable.push(k);
+            }
+        }
+        self.dated_headers += other.dated_headers;
+    }
+}
+
+fn tid_and_remote(list: &[u8], symbols: &mut Symbols) -> (Sym, Sym) {
+    let mut tid = Sym::NONE;
+    let mut remote = Sym::NONE;
+    for f in Fields::new(list) {
+        match f.key {
+            b"tid" => tid = symbols.intern(f.value),
+            b"remote" => remote = symbols.intern(fields::host_of(f.value)),
+            _ => {}
+        }
+    }
+    (tid, remote)
+}
+
+fn field<'a>(list: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    Fields::new(list).find(|f| f.key == key).map(|f| f.value)
+}
+
+fn sample_line(file: &str, origin: Origin, line: &[u8]) -> SampleLine {
+    let cut = &line[..line.len().min(SAMPLE_BYTES)];
+    SampleLine {
+        file: file.to_string(),
+        line: origin.line,
+        text: String::from_utf8_lossy(cut).into_owned(),
+    }
+}
+
+fn push_last(v: &mut Vec<SampleLine>, s: SampleLine) {
+    if v.len() == SAMPLES_LAST {
+        v.remove(0);
+    }
+    v.push(s);
+}
+
+fn min_time(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_time(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Analyzes whole inputs given as `(name, bytes)` pairs.
+///
+/// # Example
+///
+/// ```
+/// use npe_lens::analysis::{analyze_bytes, Options};
+///
+/// let log = "12/Jun/12:08:32:31:506-0500 [INFO] (SMTP_MESSAGE.1300) \
+///     Message complete (tid=27 cid=875 code=250 rtime=10.06s \
+///     dtime=0.50s mtime=100.09s)\n";
+/// let data = analyze_bytes(&[("op0.log", log.as_bytes())], Options::default());
+/// assert_eq!(data.messages.len(), 1);
+/// assert_eq!(data.messages[0].timing.send, Some(89.53));
+/// ```
+pub fn analyze_bytes(inputs: &[(&str, &[u8])], options: Options) -> Dataset {
+    let mut analysis = Analysis::new(options);
+    for (name, bytes) in inputs {
+        analysis.begin_file(name);
+        analysis.feed(bytes);
+        analysis.end_file();
+    }
+    analysis.finish()
+}

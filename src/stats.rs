@@ -1,0 +1,343 @@
+//! Statistics over the messages of a [`Dataset`]: summaries per step,
+//! a per-minute series for charts, and per-downstream-host figures.
+//!
+//! Percentiles use the nearest-rank method: the p-th percentile of n
+//! sorted values is the value at rank ⌈p·n⌉, so every reported figure is a
+//! value that occurred in the log.
+
+use crate::analysis::{Dataset, Step};
+use crate::message::Message;
+use crate::parse::fields::Millis;
+use crate::symbols::Sym;
+use crate::timing::Artifact;
+use serde::Serialize;
+
+/// Count, mean and percentiles of one step's durations, in seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// How many values.
+    pub count: u64,
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+impl Summary {
+    /// Summarizes values; sorts them in place.
+    pub fn from_values(values: &mut [f64]) -> Summary {
+        if values.is_empty() {
+            return Summary::default();
+        }
+        values.sort_by(f64::total_cmp);
+        let sum: f64 = values.iter().sum();
+        Summary {
+            count: values.len() as u64,
+            mean: round_millis(sum / values.len() as f64),
+            p50: percentile(values, 0.50),
+            p90: percentile(values, 0.90),
+            p95: percentile(values, 0.95),
+            p99: percentile(values, 0.99),
+            max: values[values.len() - 1],
+        }
+    }
+}
+
+/// The nearest-rank percentile of sorted values; `p` in 0..=1.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn round_millis(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Summaries of the four steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Timings {
+    /// Receive time (`rtime`).
+    pub receive: Summary,
+    /// Detection time (`dtime`).
+    pub detection: Summary,
+    /// Send time (`mtime − rtime − dtime`).
+    pub send: Summary,
+    /// Total time (`mtime`).
+    pub total: Summary,
+}
+
+impl Timings {
+    /// The summary of one step.
+    pub fn of(&self, step: Step) -> &Summary {
+        match step {
+            Step::Receive => &self.receive,
+            Step::Detection => &self.detection,
+            Step::Send => &self.send,
+            Step::Total => &self.total,
+        }
+    }
+}
+
+/// How many messages carried each kind of impossible timing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ArtifactCounts {
+    /// rtime was an epoch value.
+    pub epoch_receive: u64,
+    /// mtime was negative.
+    pub negative_total: u64,
+    /// mtime was `<>`.
+    pub missing_total: u64,
+    /// mtime fell well short of rtime + dtime.
+    pub negative_send: u64,
+}
+
+/// One minute of the log, for charts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Minute {
+    /// Start of the minute, UTC milliseconds.
+    pub start: Millis,
+    /// Messages logged in it.
+    pub messages: u32,
+    /// Message errors and 4xx/5xx replies in it.
+    pub rejected: u32,
+    /// Error events in it (forward errors, FileReader loss, …).
+    pub errors: u32,
+    /// Forward errors and "all forward hosts unavailable" in it.
+    pub forward_errors: u32,
+    /// Median and maximum receive time.
+    pub receive: [f64; 2],
+    /// Median and maximum detection time.
+    pub detection: [f64; 2],
+    /// Median and maximum send time.
+    pub send: [f64; 2],
+}
+
+/// Figures for one downstream host.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct HostFigures {
+    /// The host as logged.
+    pub host: String,
+    /// Messages sent through it.
+    pub messages: u64,
+    /// Of which refused by it.
+    pub rejected: u64,
+    /// Forward connections opened to it.
+    pub forward_connections: u64,
+    /// Forward connection errors naming it.
+    pub forward_errors: u64,
+    /// Its send times.
+    pub send: Summary,
+}
+
+/// Everything computed from a dataset's messages.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    /// Per-step summaries over trusted timings.
+    pub timings: Timings,
+    /// Impossible timings, by kind.
+    pub artifacts: ArtifactCounts,
+    /// `1300 Message complete` records.
+    pub messages_complete: u64,
+    /// `Error while processing message` records.
+    pub message_errors: u64,
+    /// Messages with a 4xx/5xx reply or a message error.
+    pub rejected: u64,
+    /// The per-minute series, from the first to the last minute with any
+    /// message or error event; minutes without any are present with zeros.
+    pub minutes: Vec<Minute>,
+    /// Per downstream host, busiest first.
+    pub downstream: Vec<HostFigures>,
+}
+
+/// A series longer than this many minutes (about two months) is cut to its
+/// last minutes: it only feeds charts, and a wild timestamp must not make
+/// it allocate without bound.
+pub const MAX_SERIES_MINUTES: i64 = 60 * 24 * 62;
+
+/// Computes the statistics of a dataset.
+pub fn summarize(data: &Dataset) -> Stats {
+    let mut stats =
+        Stats { timings: timings_of(&data.messages), ..Stats::default() };
+    for m in &data.messages {
+        match m.outcome {
+            crate::message::Outcome::Complete => stats.messages_complete += 1,
+            crate::message::Outcome::Error => stats.message_errors += 1,
+        }
+        stats.rejected += u64::from(m.is_rejected());
+        match m.timing.artifact {
+            Some(Artifact::EpochReceive) => stats.artifacts.epoch_receive += 1,
+            Some(Artifact::NegativeTotal) => {
+                stats.artifacts.negative_total += 1
+            }
+            Some(Artifact::MissingTotal) => stats.artifacts.missing_total += 1,
+            Some(Artifact::NegativeSend) => stats.artifacts.negative_send += 1,
+            None => {}
+        }
+    }
+    stats.minutes = minutes_of(data);
+    stats.downstream = downstream_of(data);
+    stats
+}
+
+/// Summaries of each step over the given messages.
+pub fn timings_of<'a>(
+    messages: impl IntoIterator<Item = &'a Message>,
+) -> Timings {
+    let mut values: [Vec<f64>; 4] = Default::default();
+    for m in messages {
+        for (i, step) in Step::ALL.iter().enumerate() {
+            if let Some(v) = step.of(m) {
+                values[i].push(v);
+            }
+        }
+    }
+    let [mut r, mut d, mut s, mut t] = values;
+    Timings {
+        receive: Summary::from_values(&mut r),
+        detection: Summary::from_values(&mut d),
+        send: Summary::from_values(&mut s),
+        total: Summary::from_values(&mut t),
+    }
+}
+
+fn minute_of(t: Millis) -> Millis {
+    t.div_euclid(60_000) * 60_000
+}
+
+fn minutes_of(data: &Dataset) -> Vec<Minute> {
+    let timed = data.messages.iter().filter_map(|m| m.time);
+    let errors = data.error_minutes.keys().copied();
+    let (Some(first), Some(last)) =
+        (timed.clone().chain(errors.clone()).min(), timed.chain(errors).max())
+    else {
+        return Vec::new();
+    };
+    let last = minute_of(last);
+    let first = minute_of(first).max(last - (MAX_SERIES_MINUTES - 1) * 60_000);
+    let n = ((last - first) / 60_000 + 1) as usize;
+    let mut minutes: Vec<Minute> = (0..n)
+        .map(|i| Minute {
+            start: first + i as i64 * 60_000,
+            ..Minute::default()
+        })
+        .collect();
+    let mut steps: Vec<[Vec<f64>; 3]> = vec![Default::default(); n];
+    for m in &data.messages {
+        let Some(t) = m.time else { continue };
+        let Some(i) = index_of(first, n, t) else { continue };
+        minutes[i].messages += 1;
+        minutes[i].rejected += u32::from(m.is_rejected());
+        for (k, step) in
+            [Step::Receive, Step::Detection, Step::Send].iter().enumerate()
+        {
+            if let Some(v) = step.of(m) {
+                steps[i][k].push(v);
+            }
+        }
+    }
+    for (minute, by_code) in &data.error_minutes {
+        let Some(i) = index_of(first, n, *minute) else { continue };
+        for (code, count) in by_code {
+            minutes[i].errors += count;
+            if matches!(
+                code,
+                crate::event::EventCode::ForwardError
+                    | crate::event::EventCode::AllForwardHostsUnavailable
+            ) {
+                minutes[i].forward_errors += count;
+            }
+        }
+    }
+    for (minute, [r, d, s]) in minutes.iter_mut().zip(&mut steps) {
+        minute.receive = median_and_max(r);
+        minute.detection = median_and_max(d);
+        minute.send = median_and_max(s);
+    }
+    minutes
+}
+
+fn index_of(first: Millis, n: usize, t: Millis) -> Option<usize> {
+    let i = (minute_of(t) - first).div_euclid(60_000);
+    (0..n as i64).contains(&i).then_some(i as usize)
+}
+
+fn median_and_max(values: &mut [f64]) -> [f64; 2] {
+    if values.is_empty() {
+        return [0.0, 0.0];
+    }
+    values.sort_by(f64::total_cmp);
+    [percentile(values, 0.5), values[values.len() - 1]]
+}
+
+fn downstream_of(data: &Dataset) -> Vec<HostFigures> {
+    let mut by_host: rustc_hash::FxHashMap<Sym, (HostFigures, Vec<f64>)> =
+        Default::default();
+    for m in &data.messages {
+        if m.downstream.is_none() {
+            continue;
+        }
+        let entry = by_host.entry(m.downstream).or_default();
+        entry.0.messages += 1;
+        entry.0.rejected += u64::from(m.is_rejected());
+        if let Some(s) = Step::Send.of(m) {
+            entry.1.push(s);
+        }
+    }
+    for (host, tally) in &data.hosts {
+        if tally.forward_established + tally.forward_errors == 0 {
+            continue;
+        }
+        let entry = by_host.entry(*host).or_default();
+        entry.0.forward_connections = tally.forward_established;
+        entry.0.forward_errors = tally.forward_errors;
+    }
+    let mut out: Vec<HostFigures> = by_host
+        .into_iter()
+        .map(|(host, (mut figures, mut sends))| {
+            figures.host = data.symbols.resolve(host).to_string();
+            figures.send = Summary::from_values(&mut sends);
+            figures
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (b.messages + b.forward_errors)
+            .cmp(&(a.messages + a.forward_errors))
+            .then_with(|| a.host.cmp(&b.host))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let mut v: Vec<f64> = (1..=100).map(f64::from).collect();
+        let s = Summary::from_values(&mut v);
+        assert_eq!(
+            (s.p50, s.p90, s.p95, s.p99, s.max),
+            (50.0, 90.0, 95.0, 99.0, 100.0)
+        );
+        assert_eq!(s.mean, 50.5);
+        let mut one = vec![7.0];
+        let s = Summary::from_values(&mut one);
+        assert_eq!((s.count, s.p50, s.p99), (1, 7.0, 7.0));
+    }
+
+    #[test]
+    fn empty_summary_is_zero() {
+        assert_eq!(Summary::from_values(&mut []), Summary::default());
+    }
+}
