@@ -584,6 +584,12 @@ impl FileState {
             counts.overlong += 1;
         }
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        // Windows editors save UTF-8 with a byte-order mark.
+        let line = if origin.line == 1 {
+            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+        } else {
+            line
+        };
         match self.reader.read(line, &mut ctx.zone) {
             Line::Operational(rec) => {
                 counts.recognized += 1;
