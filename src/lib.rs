@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod event;
+pub mod generate;
 pub mod message;
 pub mod parse;
 pub mod symbols;
