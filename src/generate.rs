@@ -334,6 +334,10 @@ pub struct Truth {
     pub total: Vec<f64>,
     /// Time of the first record, UTC, as printed (whole seconds in the
     /// detector log).
+    ///
+    /// A detector header printed in the hour a daylight-saving change
+    /// repeats is ambiguous; the truth keeps the instant it was written
+    /// at, which a reader resolving to the earlier offset may not.
     pub first: Millis,
     /// Time of the last record, UTC, as printed.
     pub last: Millis,
