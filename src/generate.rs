@@ -376,12 +376,7 @@ pub fn generate(
     let mut traffic =
         Traffic::new(scenario, hosts, upstream_hosts(scenario.seed));
     let mut render = Render::new(scenario, sink);
-    let mut emit = |at: Millis, rec: &traffic::Rec| {
-        render.write(at, rec);
-        if let traffic::Rec::Accepted { .. } = rec {
-            render.truth.connections += 1;
-        }
-    };
+    let mut emit = |at: Millis, rec: &traffic::Rec| render.write(at, rec);
     for minute in 0..traffic.minutes() {
         traffic.run_minute(minute, &mut emit);
     }
@@ -568,6 +563,42 @@ mod tests {
         assert_eq!(in_window("(SMTP_MESSAGE.1300)"), 0);
         assert!(in_window("(SMTP_CONNECTION.5210)") > 5);
         assert!(in_window("messages=0 ") > 5);
+    }
+
+    fn count(lines: &[&str], needle: &str) -> usize {
+        lines.iter().filter(|l| l.contains(needle)).count()
+    }
+
+    #[test]
+    fn every_connection_is_accepted_and_closed() {
+        let (files, truth) = files_of(&small("outage", 5, GenFormat::Detector));
+        let ls = lines(&files[0]);
+        let accepted = count(&ls, "(SMTP_CONNECTION.1201)");
+        assert_eq!(accepted as u64, truth.connections);
+        assert_eq!(count(&ls, "(SMTP_CONNECTION.1205)"), accepted);
+    }
+
+    #[test]
+    fn filereader_loss_reconnects_at_the_end() {
+        let s = small("filereader-loss", 2, GenFormat::Operational);
+        let (files, _) = files_of(&s);
+        let ls = lines(&files[0]);
+        assert_eq!(count(&ls, ".5101) FileReader connection lost"), 1);
+        assert!(count(&ls, "Could not connect to the FileReader") > 3);
+        let last = ls.iter().rposition(|l| l.contains(".5100)")).unwrap();
+        let back = ls.iter().position(|l| l.contains(".1103)")).unwrap();
+        assert!(last < back);
+    }
+
+    #[test]
+    fn unauthorized_hosts_carry_no_cid() {
+        let s = small("unauthorized-hosts", 2, GenFormat::Operational);
+        let (files, _) = files_of(&s);
+        let ls = lines(&files[0]);
+        let rejected: Vec<_> =
+            ls.iter().filter(|l| l.contains(".5200)")).collect();
+        assert_eq!(rejected.len(), 40);
+        assert!(rejected.iter().all(|l| !l.contains("cid=")));
     }
 
     #[test]

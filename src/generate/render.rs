@@ -92,7 +92,7 @@ pub(super) struct Render<'a> {
     chrono: usize,
     clock: Clock,
     noise: Rng,
-    pub truth: Truth,
+    truth: Truth,
 }
 
 impl<'a> Render<'a> {
@@ -125,6 +125,9 @@ impl<'a> Render<'a> {
         };
         self.enter_file_of(at);
         self.note_time(at);
+        if let Rec::Accepted { .. } = rec {
+            self.truth.connections += 1;
+        }
         self.begin(at, &head);
         self.fields(rec);
         self.end_line();
@@ -675,34 +678,38 @@ impl Render<'_> {
     }
 
     fn trace_record(&mut self, at: Millis) {
-        let pick = self.noise.u32(0..5);
-        let (class, method, body): (&str, &str, &[u8]) = match pick {
-            0 => (
-                "com.vontu.mta.rp.RequestProcessorHandler",
-                "handleLineFromDownstream",
-                b"FINE: Received line from downstream for processing.",
-            ),
-            1 => (
-                "com.vontu.mta.rp.RequestProcessorHandler",
-                "handleLineFromUpstream",
-                b"FINE: Received line from upstream for processing.",
-            ),
-            2 => (
-                "com.vontu.mta.rp.ESMTPResponse",
-                "parse",
-                b"FINEST: Parsing response 250 2.0.0 Ok",
-            ),
-            _ => ("com.vontu.mta.rp.connection.ESMTPPeer", "send", b""),
-        };
-        self.header(at, class, method);
-        self.buf.extend_from_slice(body);
-        if body.is_empty() && pick == 3 {
-            self.buf.extend_from_slice(b"FINEST: send: wrote ");
-            digits::push_u64(&mut self.buf, self.noise.u64(6..512));
-        } else if body.is_empty() {
-            self.buf.extend_from_slice(b"FINEST: send(): r: ");
-            digits::push_u64(&mut self.buf, self.noise.u64(0..65_536));
-            self.buf.extend_from_slice(b" q: 0");
+        const HANDLER: &str = "com.vontu.mta.rp.RequestProcessorHandler";
+        const PEER: &str = "com.vontu.mta.rp.connection.ESMTPPeer";
+        match self.noise.u32(0..5) {
+            0 => {
+                self.header(at, HANDLER, "handleLineFromDownstream");
+                self.buf.extend_from_slice(
+                    b"FINE: Received line from downstream for processing.",
+                );
+            }
+            1 => {
+                self.header(at, HANDLER, "handleLineFromUpstream");
+                self.buf.extend_from_slice(
+                    b"FINE: Received line from upstream for processing.",
+                );
+            }
+            2 => {
+                self.header(at, "com.vontu.mta.rp.ESMTPResponse", "parse");
+                self.buf.extend_from_slice(
+                    b"FINEST: Parsing response 250 2.0.0 Ok",
+                );
+            }
+            3 => {
+                self.header(at, PEER, "send");
+                self.buf.extend_from_slice(b"FINEST: send: wrote ");
+                digits::push_u64(&mut self.buf, self.noise.u64(6..512));
+            }
+            _ => {
+                self.header(at, PEER, "send");
+                self.buf.extend_from_slice(b"FINEST: send(): r: ");
+                digits::push_u64(&mut self.buf, self.noise.u64(0..65_536));
+                self.buf.extend_from_slice(b" q: 0");
+            }
         }
         self.end_line();
     }
