@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod decode;
 pub mod diagnose;
 pub mod error;
 pub mod event;
