@@ -2,7 +2,10 @@
 
 use super::Rule;
 
+pub mod forward_hosts_unavailable;
 pub mod healthy;
+pub mod slow_downstream;
 
 /// Every rule except `healthy`, which [`super::diagnose`] adds last.
-pub const RULES: &[Rule] = &[];
+pub const RULES: &[Rule] =
+    &[forward_hosts_unavailable::check, slow_downstream::check];
