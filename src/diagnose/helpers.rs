@@ -96,11 +96,6 @@ pub fn windows_from_minutes(
     out
 }
 
-/// Whether two windows share any instant.
-pub fn overlaps(a: &Window, b: &Window) -> bool {
-    a.first <= b.last && b.first <= a.last
-}
-
 /// Whether an instant lies in any of the windows.
 pub fn within(windows: &[Window], t: Millis) -> bool {
     windows.iter().any(|w| w.first <= t && t <= w.last)
@@ -373,43 +368,77 @@ pub fn slowness<'a>(
     threshold: f64,
     skip: &[Window],
 ) -> Slowness<'a> {
+    let spell = spell(data, skip, |m| {
+        let v = step.of(m)?;
+        Some(v >= threshold && is_dominant(m, step))
+    });
+    Slowness {
+        step,
+        threshold,
+        measured: spell.measured,
+        slow: spell.hits,
+        sustained: spell.sustained,
+        all: spell.all,
+    }
+}
+
+/// Messages showing a symptom, and when.
+pub struct Spell<'a> {
+    /// Messages the symptom could be judged on.
+    pub measured: u64,
+    /// Messages showing it, in time order.
+    pub hits: Vec<&'a Message>,
+    /// Sustained windows: at least [`SUSTAINED_MINUTES`] symptom minutes
+    /// (where [`MINUTE_SLOW_SHARE`] of the minute's messages show it) and
+    /// [`MIN_SLOW_MESSAGES`] hits.
+    pub sustained: Vec<Window>,
+    /// All windows holding a hit.
+    pub all: Vec<Window>,
+}
+
+/// Judges every message outside `skip` with `symptom` (`None`: cannot be
+/// judged; `Some(true)`: shows it) and finds when the symptom clusters.
+pub fn spell<'a>(
+    data: &'a Dataset,
+    skip: &[Window],
+    symptom: impl Fn(&Message) -> Option<bool>,
+) -> Spell<'a> {
     let mut measured = 0;
-    let mut slow = Vec::new();
+    let mut hits = Vec::new();
     let mut per_minute: std::collections::BTreeMap<Millis, (u32, u32)> =
         Default::default();
     for m in &data.messages {
         if m.time.is_some_and(|t| within(skip, t)) {
             continue;
         }
-        let Some(v) = step.of(m) else { continue };
+        let Some(hit) = symptom(m) else { continue };
         measured += 1;
-        let is_slow = v >= threshold && is_dominant(m, step);
         if let Some(t) = m.time {
             let e = per_minute.entry(minute_of(t)).or_default();
             e.0 += 1;
-            e.1 += u32::from(is_slow);
+            e.1 += u32::from(hit);
         }
-        if is_slow {
-            slow.push(m);
+        if hit {
+            hits.push(m);
         }
     }
-    let symptom: Vec<Millis> = per_minute
+    let minutes: Vec<Millis> = per_minute
         .iter()
-        .filter(|(_, (n, s))| {
-            *s > 0 && *s as f64 >= MINUTE_SLOW_SHARE * *n as f64
+        .filter(|(_, (n, h))| {
+            *h > 0 && *h as f64 >= MINUTE_SLOW_SHARE * *n as f64
         })
         .map(|(m, _)| *m)
         .collect();
-    let sustained = windows_from_minutes(symptom.iter().copied())
+    let sustained = windows_from_minutes(minutes.iter().copied())
         .into_iter()
         .filter(|w| {
-            let minutes = symptom.iter().filter(|t| within(&[*w], **t));
-            let slow_in = slow_in_window(&slow, w);
-            minutes.count() >= SUSTAINED_MINUTES && slow_in >= MIN_SLOW_MESSAGES
+            let inside = minutes.iter().filter(|t| within(&[*w], **t));
+            inside.count() >= SUSTAINED_MINUTES
+                && slow_in_window(&hits, w) >= MIN_SLOW_MESSAGES
         })
         .collect();
-    let all = windows_from_minutes(slow.iter().filter_map(|m| m.time));
-    Slowness { step, threshold, measured, slow, sustained, all }
+    let all = windows_from_minutes(hits.iter().filter_map(|m| m.time));
+    Spell { measured, hits, sustained, all }
 }
 
 /// How many of the messages were logged inside the window.
