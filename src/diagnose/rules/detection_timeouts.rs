@@ -109,7 +109,7 @@ mod tests {
     use crate::diagnose::Severity;
 
     const KB160136: &str = include_str!(
-        "../../../tests/fixtures/kb160136-detection-operational.log"
+        "../../../tests/fixtures/samples/kb160136-detection-operational.log"
     );
 
     #[test]

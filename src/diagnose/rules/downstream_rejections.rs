@@ -204,7 +204,7 @@ mod tests {
     use crate::diagnose::Severity;
 
     const KB407328: &str =
-        include_str!("../../../tests/fixtures/kb407328-detector-nodates.log");
+        include_str!("../../../tests/fixtures/samples/kb407328-detector-nodates.log");
 
     #[test]
     fn vendor_rejection_sample_is_explained() {

@@ -263,7 +263,7 @@ mod tests {
     use crate::diagnose::Severity;
 
     const KB160660: &str =
-        include_str!("../../../tests/fixtures/kb160660-operational.log");
+        include_str!("../../../tests/fixtures/samples/kb160660-operational.log");
 
     #[test]
     fn kb160660_tells_the_slow_send_story() {

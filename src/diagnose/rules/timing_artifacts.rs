@@ -115,7 +115,7 @@ mod tests {
     use crate::diagnose::Severity;
 
     const KB432573: &str = include_str!(
-        "../../../tests/fixtures/kb432573-operational-fragment.log"
+        "../../../tests/fixtures/samples/kb432573-operational-fragment.log"
     );
 
     #[test]
