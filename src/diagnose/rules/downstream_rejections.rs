@@ -203,8 +203,9 @@ mod tests {
     use crate::diagnose::helpers::{complete_lines, diagnose_text};
     use crate::diagnose::Severity;
 
-    const KB407328: &str =
-        include_str!("../../../tests/fixtures/samples/kb407328-detector-nodates.log");
+    const KB407328: &str = include_str!(
+        "../../../tests/fixtures/samples/kb407328-detector-nodates.log"
+    );
 
     #[test]
     fn vendor_rejection_sample_is_explained() {

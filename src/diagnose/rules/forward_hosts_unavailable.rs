@@ -262,8 +262,9 @@ mod tests {
     use crate::diagnose::helpers::{complete_lines, diagnose_text, stamp};
     use crate::diagnose::Severity;
 
-    const KB160660: &str =
-        include_str!("../../../tests/fixtures/samples/kb160660-operational.log");
+    const KB160660: &str = include_str!(
+        "../../../tests/fixtures/samples/kb160660-operational.log"
+    );
 
     #[test]
     fn kb160660_tells_the_slow_send_story() {
