@@ -39,7 +39,7 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
     let s = spell(data, &[], |m| {
         Some(m.is_rejected() && !is_forwarding_unavailable(data, m))
     });
-    if s.hits.is_empty() {
+    if !is_noticeable(&s) {
         return None;
     }
     let groups = reply_groups(data, &s.hits);
@@ -68,6 +68,16 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
     f.affected = s.hits.len() as u64;
     set_windows(&mut f, windows);
     Some(f)
+}
+
+/// Whether refusals are worth a mention: a few of them, or a real share
+/// of few messages (a pasted sample). One unknown recipient among
+/// thousands of messages is everyday mail, not a finding.
+fn is_noticeable(s: &Spell<'_>) -> bool {
+    let n = s.hits.len();
+    n > 0
+        && (n >= MIN_SLOW_MESSAGES
+            || n as f64 >= SLOW_SHARE * s.measured as f64)
 }
 
 /// A warning when refusals are more than the odd unknown recipient:
