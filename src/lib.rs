@@ -33,6 +33,7 @@ pub mod analysis;
 pub mod diagnose;
 pub mod error;
 pub mod event;
+pub mod generate;
 pub mod message;
 pub mod parse;
 pub mod report;

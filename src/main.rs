@@ -21,6 +21,9 @@ struct Cli {
 enum Command {
     /// Analyze log files, .gz files, .zip bundles or folders.
     Analyze(cli::analyze::AnalyzeArgs),
+    /// Write realistic NPE logs with chosen failures, for tests, demos
+    /// and benchmarks.
+    Generate(cli::generate::GenerateArgs),
 }
 
 fn main() {
@@ -34,6 +37,7 @@ fn main() {
     };
     let result = match &cli.command {
         Command::Analyze(args) => cli::analyze::run(args),
+        Command::Generate(args) => cli::generate::run(args),
     };
     if let Err(message) = result {
         error!("{message}");

@@ -77,3 +77,12 @@ fn crlf_line_ends_read_like_lf() {
     assert_eq!(a["totals"], b["totals"]);
     assert_eq!(a["timings"], b["timings"]);
 }
+
+#[test]
+fn utf8_byte_order_mark_is_skipped() {
+    let text = FIXTURES[0].1;
+    let with_bom = format!("\u{feff}{text}");
+    let r = report_in_chunks("op.log", with_bom.as_bytes(), &[1]);
+    assert_eq!(r["totals"]["unrecognized_lines"], 0);
+    assert_eq!(r["totals"]["lines"], 4);
+}

@@ -2,5 +2,6 @@
 //! printing. The analysis itself is the library's.
 
 pub mod analyze;
+pub mod generate;
 pub mod input;
 pub mod messages;
