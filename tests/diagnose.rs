@@ -10,6 +10,7 @@
 
 use npe_lens::analysis::{analyze_bytes, Options};
 use npe_lens::diagnose::{diagnose, Finding, Severity, Window};
+use npe_lens::generate::{generate, GenFormat, Scenario};
 use npe_lens::stats::summarize;
 use npe_lens::Zone;
 
@@ -219,7 +220,90 @@ fn findings_are_ordered_by_severity_then_affected() {
     assert!(!ids(&findings).contains(&"healthy"));
 }
 
+/// The finding each generated scenario must give, besides which nothing
+/// may reach warning.
+const SCENARIOS: &[(&str, &[&str])] = &[
+    ("healthy", &["healthy"]),
+    ("outage", &["forward-hosts-unavailable"]),
+    ("slow-downstream", &["slow-downstream"]),
+    ("slow-detection", &["slow-detection"]),
+    ("slow-receive", &["slow-receive"]),
+    ("filereader-loss", &["filereader-link"]),
+    ("unauthorized-hosts", &["unauthorized-hosts"]),
+    ("rejections", &["downstream-rejections"]),
+    ("pipelining", &["timing-artifacts"]),
+    ("peer-disconnects", &["peer-disconnects"]),
+    ("mixed", &["forward-hosts-unavailable", "slow-downstream"]),
+];
+
+#[test]
+fn generated_scenarios_give_their_finding_in_their_window() {
+    let zones = ["UTC", "+05:30", "America/Chicago"];
+    let volumes = [600, 2_500];
+    for (name, expected) in SCENARIOS {
+        for seed in 1..=6_u64 {
+            let zone = zones[seed as usize % zones.len()];
+            let volume = volumes[(seed as usize / 2) % volumes.len()];
+            let format = if seed % 2 == 0 {
+                GenFormat::Operational
+            } else {
+                GenFormat::Detector
+            };
+            let label =
+                format!("{name} seed {seed} {zone} {volume} {format:?}");
+            check_scenario(&label, name, expected, seed, format, zone, volume);
+        }
+    }
+}
+
 // Helper functions follow.
+
+fn check_scenario(
+    label: &str,
+    name: &str,
+    expected: &[&str],
+    seed: u64,
+    format: GenFormat,
+    zone: &str,
+    volume: u64,
+) {
+    let zone = Zone::parse(zone).expect("a valid zone");
+    let scenario = Scenario::named(name, seed, format, zone.clone(), volume)
+        .expect("a named scenario");
+    let names = scenario.file_names();
+    let mut files: Vec<Vec<u8>> = vec![Vec::new(); names.len()];
+    let truth =
+        generate(&scenario, &mut |i, bytes| files[i].extend_from_slice(bytes));
+    let inputs: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(|n| n.as_str())
+        .zip(files.iter().map(|f| &f[..]))
+        .collect();
+    let data = analyze_bytes(&inputs, Options { zone });
+    let findings = diagnose(&data, &summarize(&data));
+    let got = ids(&findings);
+    for id in expected {
+        let f = findings.iter().find(|f| f.id == *id).unwrap_or_else(|| {
+            panic!("{label}: no {id} in {got:?}\n{findings:#?}")
+        });
+        let faults: Vec<Window> = truth
+            .faults
+            .iter()
+            .map(|(_, first, last)| Window { first: *first, last: *last })
+            .collect();
+        if !faults.is_empty() && !f.windows.is_empty() {
+            assert!(
+                f.windows.iter().any(|w| faults.iter().any(|t| overlap(w, t))),
+                "{label}: {id} windows miss the fault {faults:?}: {f:#?}"
+            );
+        }
+    }
+    let extra: Vec<&str> = trouble_ids(&findings)
+        .into_iter()
+        .filter(|id| !expected.contains(id))
+        .collect();
+    assert!(extra.is_empty(), "{label}: also {extra:?}\n{findings:#?}");
+}
 
 fn run(files: &[(&str, &str)], zone: &str) -> Vec<Finding> {
     let inputs: Vec<(&str, &[u8])> =

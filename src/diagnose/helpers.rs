@@ -297,6 +297,33 @@ pub fn forward_outage_windows(data: &Dataset) -> Vec<Window> {
     windows_from_minutes(events.chain(replies))
 }
 
+/// The windows in which the RequestProcessor's link to the FileReader
+/// was lost or being rebuilt.
+pub fn filereader_windows(data: &Dataset) -> Vec<Window> {
+    let codes = [EventCode::FileReaderLost, EventCode::FileReaderConnectFailed];
+    let minutes = event_minutes(data, &codes);
+    if minutes.is_empty() {
+        data.event(EventCode::FileReaderReconnecting)
+            .and_then(|e| Some((e.first?, e.last?)))
+            .map(|(a, b)| windows_from_minutes([a, b]))
+            .unwrap_or_default()
+    } else {
+        windows_from_minutes(minutes.into_iter().map(|m| m.0))
+    }
+}
+
+/// [`filereader_windows`] stretched by [`MERGE_GAP_MINUTES`] at the end:
+/// messages held during the loss are logged, slow or timed out, just
+/// after the link returns. Slow detection and detection timeouts in them
+/// belong to that loss.
+pub fn filereader_aftermath(data: &Dataset) -> Vec<Window> {
+    let mut windows = filereader_windows(data);
+    for w in &mut windows {
+        w.last += MERGE_GAP_MINUTES * MINUTE;
+    }
+    windows
+}
+
 /// The events that say the downstream MTA could not be reached.
 pub const FORWARD_CODES: &[EventCode] =
     &[EventCode::ForwardError, EventCode::AllForwardHostsUnavailable];

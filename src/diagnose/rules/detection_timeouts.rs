@@ -18,12 +18,15 @@
 //! 08/Feb/12:13:48:02:293+0000 [WARNING] (DETECTION.13) Intentionally restarting this process, as Message chain #8 is taking too long processing a message in Detection Chain. Working on item RequestProcessor.2, total data length: 0
 //! ```
 //!
+//! Timeouts while the FileReader link is down are left to
+//! `filereader-link`, which explains them.
+//!
 //! **What to check.** Detection server load, the content being scanned,
 //! and `MessageChain.MaximumComponentTime`.
 
 use crate::diagnose::helpers::{
-    count, event_minutes, event_samples, event_total, finding, plural,
-    set_windows, when, windows_from_minutes,
+    count, event_minutes, event_samples, event_total, filereader_aftermath,
+    finding, plural, set_windows, when, windows_from_minutes, within,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity};
 use crate::event::EventCode;
@@ -43,7 +46,13 @@ const CODES: &[EventCode] = &[
 pub fn check(cx: &Context<'_>) -> Option<Finding> {
     let data = cx.data;
     let total = event_total(data, CODES);
-    if total == 0 {
+    let link_down = filereader_aftermath(data);
+    let during_loss: u64 = event_minutes(data, CODES)
+        .iter()
+        .filter(|(m, _)| within(&link_down, *m))
+        .map(|(_, n)| u64::from(*n))
+        .sum();
+    if total == during_loss {
         return None;
     }
     let timeouts = data.event_count(EventCode::DetectionTimeout);
@@ -51,7 +60,10 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
     let component = data.event_count(EventCode::DetectionComponentTimeout);
     let restarts = data.event_count(EventCode::DetectionRestart);
     let windows = windows_from_minutes(
-        event_minutes(data, CODES).into_iter().map(|m| m.0),
+        event_minutes(data, CODES)
+            .into_iter()
+            .map(|m| m.0)
+            .filter(|m| !within(&link_down, *m)),
     );
     let mut f = finding(
         ID,

@@ -23,8 +23,8 @@
 
 use crate::analysis::Dataset;
 use crate::diagnose::helpers::{
-    count, event_minutes, event_samples, finding, plural, set_windows, when,
-    windows_from_minutes,
+    count, event_samples, event_total, filereader_windows, finding, plural,
+    set_windows, when,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity, Window};
 use crate::event::EventCode;
@@ -39,6 +39,10 @@ const LINK_TROUBLE: &[EventCode] = &[
     EventCode::FileReaderConnectFailed,
     EventCode::FileReaderReconnecting,
 ];
+
+/// Detection trouble that a lost link causes.
+const DETECTION_TIMEOUTS: &[EventCode] =
+    &[EventCode::DetectionTimeout, EventCode::MessageChainError];
 
 /// Checks the RequestProcessor's link to the FileReader.
 pub fn check(cx: &Context<'_>) -> Option<Finding> {
@@ -56,7 +60,7 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
     } else {
         Severity::Warning
     };
-    let windows = trouble_windows(data);
+    let windows = filereader_windows(data);
     let mut f = finding(
         ID,
         severity,
@@ -91,6 +95,14 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
             plural(messages_in(data, &windows), "message", "messages")
         ),
     ];
+    let timeouts = event_total(data, DETECTION_TIMEOUTS);
+    if timeouts > 0 {
+        f.evidence.push(format!(
+            "{} of detection timeouts or message chain errors logged in \
+             the log as a whole",
+            plural(timeouts, "record", "records")
+        ));
+    }
     f.samples = event_samples(data, LINK_TROUBLE, 3);
     f.samples.extend(event_samples(
         data,
@@ -116,20 +128,6 @@ fn is_unresolved(data: &Dataset) -> bool {
         (Some(t), Some(b)) => t > b,
         (None, Some(_)) => false,
     }
-}
-
-/// Minutes with lost links or failed reconnects; the reconnect attempts'
-/// span when only those were logged.
-fn trouble_windows(data: &Dataset) -> Vec<Window> {
-    let codes = [EventCode::FileReaderLost, EventCode::FileReaderConnectFailed];
-    let minutes = event_minutes(data, &codes);
-    if !minutes.is_empty() {
-        return windows_from_minutes(minutes.into_iter().map(|m| m.0));
-    }
-    data.event(EventCode::FileReaderReconnecting)
-        .and_then(|e| Some((e.first?, e.last?)))
-        .map(|(a, b)| windows_from_minutes([a, b]))
-        .unwrap_or_default()
 }
 
 fn messages_in(data: &Dataset, windows: &[Window]) -> u64 {

@@ -1,7 +1,9 @@
 //! `slow-detection`: inspecting messages takes most of the time.
 //!
 //! **What it detects.** Messages whose detection time (`dtime`) is long
-//! and is their longest step, in numbers or in a sustained stretch.
+//! and is their longest step, in numbers or in a sustained stretch. Slow
+//! detection while the FileReader link is down is left to
+//! `filereader-link`.
 //!
 //! **Why it matters.** Detection runs while the upstream MTA waits for
 //! its reply. An overloaded detection server or FileReader slows every
@@ -22,8 +24,9 @@
 
 use crate::analysis::{Dataset, Step};
 use crate::diagnose::helpers::{
-    count, event_total, finding, generalise, kept_slow, percentile, plural,
-    seconds, set_windows, slow_evidence, slowness, story, Slowness,
+    count, event_total, filereader_aftermath, finding, generalise, kept_slow,
+    percentile, plural, seconds, set_windows, slow_evidence, slowness, story,
+    Slowness,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity};
 use crate::event::EventCode;
@@ -54,7 +57,8 @@ const DETECTION_TROUBLE: &[EventCode] = &[
 /// Checks for slow detection.
 pub fn check(cx: &Context<'_>) -> Option<Finding> {
     let data = cx.data;
-    let s = slowness(data, Step::Detection, SLOW_DETECTION_SECONDS, &[]);
+    let link_down = filereader_aftermath(data);
+    let s = slowness(data, Step::Detection, SLOW_DETECTION_SECONDS, &link_down);
     if !s.is_significant() {
         return None;
     }
