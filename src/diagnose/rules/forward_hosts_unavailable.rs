@@ -149,14 +149,17 @@ fn empty_sessions(data: &Dataset, windows: &[Window]) -> u64 {
         .count() as u64
 }
 
-/// The message with the slowest send step, when it was slow enough to
-/// tell the story of the outage.
+/// The message with the slowest send step logged during the outage (or
+/// without a time), when it was slow enough to tell the outage's story.
+/// Slow sends at other times belong to `slow-downstream`.
 fn cited_message(data: &Dataset) -> Option<&crate::analysis::KeptMessage> {
+    let windows = forward_outage_windows(data);
     data.slowest
         .iter()
-        .find(|(step, _)| *step == Step::Send)
-        .and_then(|(_, kept)| kept.first())
-        .filter(|k| Step::Send.of(&k.message) >= Some(CITED_SEND_SECONDS))
+        .filter(|(step, _)| *step == Step::Send)
+        .flat_map(|(_, kept)| kept)
+        .filter(|k| k.message.time.map_or(true, |t| within(&windows, t)))
+        .find(|k| Step::Send.of(&k.message) >= Some(CITED_SEND_SECONDS))
 }
 
 fn evidence(
