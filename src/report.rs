@@ -358,11 +358,7 @@ fn write_findings(out: &mut String, report: &Report, zone: &Zone) {
         }
         let _ = writeln!(out, "{}", indent(&wrap(&f.explanation, 76), "  "));
         for e in &f.evidence {
-            let _ = writeln!(
-                out,
-                "{}",
-                indent(&wrap(e, 74), "  - ").replacen("  - ", "  - ", 1)
-            );
+            let _ = writeln!(out, "{}", indent(&wrap(e, 74), "  - "));
         }
         for s in f.samples.iter().take(3) {
             let _ = writeln!(
