@@ -45,7 +45,7 @@ pub mod timing;
 pub mod zone;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use analysis::{Analysis, Dataset, Options};
 pub use error::{Error, ErrorKind};
