@@ -353,18 +353,24 @@ fn timing_panel(
     chart.draw_series(band)?.label("min–max").legend(move |(x, y)| {
         Rectangle::new([(x, y - 4), (x + 16, y + 4)], color.mix(0.2).filled())
     });
-    let p95 = buckets_of(series, step)
-        .map(|(x, s)| (x + width / 2.0, log_seconds(s.p95)));
+    let p95 = runs_of(series, step, |s| s.p95);
+    let p95_style = color.mix(0.6).stroke_width(1);
     chart
-        .draw_series(LineSeries::new(p95, color.mix(0.6).stroke_width(1)))?
+        .draw_series(
+            p95.into_iter().map(|run| PathElement::new(run, p95_style)),
+        )?
         .label("95th percentile")
         .legend(move |(x, y)| {
-            PathElement::new([(x, y), (x + 16, y)], color.mix(0.6))
+            PathElement::new([(x, y), (x + 16, y)], p95_style)
         });
-    let p50 = buckets_of(series, step)
-        .map(|(x, s)| (x + width / 2.0, log_seconds(s.p50)));
+    let p50 = runs_of(series, step, |s| s.p50);
+    let lone = p50.iter().filter(|run| run.len() == 1).map(|run| run[0]);
+    chart.draw_series(lone.map(|p| Circle::new(p, 3, color.filled())))?;
     chart
-        .draw_series(LineSeries::new(p50, color.stroke_width(2)))?
+        .draw_series(
+            p50.into_iter()
+                .map(|run| PathElement::new(run, color.stroke_width(2))),
+        )?
         .label("median")
         .legend(move |(x, y)| {
             PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
@@ -533,12 +539,21 @@ fn svg_of(
     Ok(svg)
 }
 
+/// Chart fonts, in pixels. In a browser, plotters measures text with a
+/// `<span>` whose style attribute names the size, and the page's
+/// Content-Security-Policy allows exactly these two styles by hash:
+/// changing a size means changing the hashes in `www/index.html`.
+const TITLE_FONT_PX: u32 = 17;
+
+/// See [`TITLE_FONT_PX`].
+const LABEL_FONT_PX: u32 = 13;
+
 fn title_font() -> TextStyle<'static> {
-    ("sans-serif", 17).into_font().color(&INK)
+    ("sans-serif", TITLE_FONT_PX).into_font().color(&INK)
 }
 
 fn small_font() -> TextStyle<'static> {
-    ("sans-serif", 13).into_font().color(&INK)
+    ("sans-serif", LABEL_FONT_PX).into_font().color(&INK)
 }
 
 fn zone_of(series: &ChartSeries) -> Zone {
@@ -567,6 +582,27 @@ fn buckets_of(
         };
         spread.map(|s| (bucket_x(series, i), s))
     })
+}
+
+/// One figure of a step as lines through bucket centres, broken where
+/// buckets hold no message so that a quiet hour is not drawn as a slope.
+fn runs_of(
+    series: &ChartSeries,
+    step: Step,
+    figure: fn(&Spread) -> f64,
+) -> Vec<Vec<(f64, f64)>> {
+    let half = bucket_minutes(series) / 2.0;
+    let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut last_x = f64::NEG_INFINITY;
+    for (x, spread) in buckets_of(series, step) {
+        let point = (x + half, log_seconds(figure(&spread)));
+        match runs.last_mut() {
+            Some(run) if x - last_x <= 2.0 * half + 1e-9 => run.push(point),
+            _ => runs.push(vec![point]),
+        }
+        last_x = x;
+    }
+    runs
 }
 
 /// The time axis, in minutes since the first bucket (plotters picks
@@ -714,6 +750,18 @@ mod tests {
         assert_eq!(s.buckets[0].messages, 2);
         assert_eq!(s.buckets[3].forward_errors, 1);
         assert_eq!(s.histograms[2].count, 2);
+    }
+
+    #[test]
+    fn lines_break_at_empty_buckets() {
+        let mut log = String::new();
+        log += &complete("12/Jun/12:08:00:01:000-0500", "1", "0.5", "3.5");
+        log += &complete("12/Jun/12:08:01:01:000-0500", "1", "0.5", "3.5");
+        log += &complete("12/Jun/12:08:05:01:000-0500", "1", "0.5", "3.5");
+        let s = series_from_dataset(&dataset(&log), 100);
+        let runs = runs_of(&s, Step::Send, |s| s.p50);
+        let lengths: Vec<usize> = runs.iter().map(Vec::len).collect();
+        assert_eq!(lengths, [2, 1]);
     }
 
     #[test]
