@@ -12,7 +12,7 @@
 //! counted once.
 
 use crate::event::EventCode;
-use crate::message::{Connection, Message, Origin, Outcome};
+use crate::message::{tid_of, Cid, Connection, Message, Origin, Outcome};
 use crate::parse::fields::{self, Fields, Millis};
 use crate::parse::{Line, LineReader, LogFormat, Record};
 use crate::symbols::{Sym, Symbols};
@@ -584,6 +584,12 @@ impl FileState {
             counts.overlong += 1;
         }
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        // Windows editors save UTF-8 with a byte-order mark.
+        let line = if origin.line == 1 {
+            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+        } else {
+            line
+        };
         match self.reader.read(line, &mut ctx.zone) {
             Line::Operational(rec) => {
                 counts.recognized += 1;
@@ -642,8 +648,8 @@ impl FileState {
 struct Tally {
     messages: Vec<Message>,
     connections: Vec<Connection>,
-    open: FxHashMap<Sym, usize>,
-    thread_downstream: FxHashMap<Sym, Sym>,
+    open: FxHashMap<Cid, usize>,
+    thread_downstream: FxHashMap<u32, Sym>,
     events: FxHashMap<EventCode, EventTally>,
     error_minutes: FxHashMap<Millis, FxHashMap<EventCode, u32>>,
     hosts: FxHashMap<Sym, HostTally>,
@@ -676,8 +682,10 @@ impl Tally {
                 let mut m = Message::from_fields(
                     list, outcome, rec.time, origin, symbols,
                 );
-                if let Some(&host) = self.thread_downstream.get(&m.tid) {
-                    m.downstream = host;
+                if let Some(host) =
+                    m.tid.and_then(|t| self.thread_downstream.get(&t))
+                {
+                    m.downstream = *host;
                 }
                 self.keep_message(&m, line, file_name);
                 self.messages.push(m);
@@ -696,7 +704,7 @@ impl Tally {
             EventCode::ForwardEstablished => {
                 let (tid, remote) = tid_and_remote(list, symbols);
                 if remote.is_some() {
-                    if tid.is_some() {
+                    if let Some(tid) = tid {
                         self.thread_downstream.insert(tid, remote);
                     }
                     let h = self.hosts.entry(remote).or_default();
@@ -768,18 +776,18 @@ impl Tally {
         origin: Origin,
         symbols: &mut Symbols,
     ) -> Option<usize> {
-        let mut cid = Sym::NONE;
-        let mut tid = Sym::NONE;
+        let mut cid = Cid::None;
+        let mut tid = None;
         let mut remote = Sym::NONE;
         for f in Fields::new(list) {
             match f.key {
-                b"cid" => cid = symbols.intern(f.value),
-                b"tid" => tid = symbols.intern(f.value),
+                b"cid" => cid = Cid::from_bytes(f.value, symbols),
+                b"tid" => tid = tid_of(f.value),
                 b"remote" => remote = symbols.intern(fields::host_of(f.value)),
                 _ => {}
             }
         }
-        if cid.is_none() {
+        if !cid.is_some() {
             return None;
         }
         let index = self.connections.len();
@@ -804,15 +812,15 @@ impl Tally {
         origin: Origin,
         symbols: &mut Symbols,
     ) {
-        let mut cid = Sym::NONE;
-        let mut tid = Sym::NONE;
+        let mut cid = Cid::None;
+        let mut tid = None;
         let mut remote = Sym::NONE;
         let mut messages = None;
         let mut duration = None;
         for f in Fields::new(list) {
             match f.key {
-                b"cid" => cid = symbols.intern(f.value),
-                b"tid" => tid = symbols.intern(f.value),
+                b"cid" => cid = Cid::from_bytes(f.value, symbols),
+                b"tid" => tid = tid_of(f.value),
                 b"remote" => remote = symbols.intern(fields::host_of(f.value)),
                 b"messages" => {
                     messages = fields::parse_count(f.value)
@@ -910,12 +918,12 @@ impl Tally {
     }
 }
 
-fn tid_and_remote(list: &[u8], symbols: &mut Symbols) -> (Sym, Sym) {
-    let mut tid = Sym::NONE;
+fn tid_and_remote(list: &[u8], symbols: &mut Symbols) -> (Option<u32>, Sym) {
+    let mut tid = None;
     let mut remote = Sym::NONE;
     for f in Fields::new(list) {
         match f.key {
-            b"tid" => tid = symbols.intern(f.value),
+            b"tid" => tid = tid_of(f.value),
             b"remote" => remote = symbols.intern(fields::host_of(f.value)),
             _ => {}
         }

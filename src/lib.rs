@@ -33,9 +33,11 @@
 
 pub mod analysis;
 pub mod chart;
+pub mod decode;
 pub mod diagnose;
 pub mod error;
 pub mod event;
+pub mod generate;
 pub mod message;
 pub mod parse;
 pub mod report;

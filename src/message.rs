@@ -15,6 +15,106 @@ use crate::symbols::{Sym, Symbols};
 use crate::timing::Timing;
 use serde::Serialize;
 
+/// A connection id (`cid`) in a compact form that needs no allocation.
+///
+/// NPE writes numeric ids (`875`) in older logs and `Upstream-<UUID>` /
+/// `Downstream-<UUID>` in newer ones; both are stored as numbers and
+/// written back exactly. Anything else (masked `#####`, upper-case hex)
+/// is interned.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Cid {
+    /// No cid, or `cid=<>`.
+    #[default]
+    None,
+    /// A numeric id.
+    Numeric(u64),
+    /// `Upstream-<UUID>`, the sending side's connection.
+    Upstream(u128),
+    /// `Downstream-<UUID>`, the forward connection.
+    Downstream(u128),
+    /// Any other text.
+    Text(Sym),
+}
+
+impl Cid {
+    /// Reads a cid as logged.
+    pub fn from_bytes(value: &[u8], symbols: &mut Symbols) -> Cid {
+        if value.is_empty() {
+            return Cid::None;
+        }
+        if let Some(n) = fields::parse_count(value).filter(|_| value[0] != b'0')
+        {
+            if !value.contains(&b',') {
+                return Cid::Numeric(n);
+            }
+        }
+        if let Some(uuid) = value.strip_prefix(b"Upstream-").and_then(uuid_of) {
+            return Cid::Upstream(uuid);
+        }
+        if let Some(uuid) = value.strip_prefix(b"Downstream-").and_then(uuid_of)
+        {
+            return Cid::Downstream(uuid);
+        }
+        Cid::Text(symbols.intern(value))
+    }
+
+    /// Writes the cid back as it was logged.
+    pub fn to_text(self, symbols: &Symbols) -> String {
+        match self {
+            Cid::None => String::new(),
+            Cid::Numeric(n) => n.to_string(),
+            Cid::Upstream(u) => format!("Upstream-{}", uuid_text(u)),
+            Cid::Downstream(u) => format!("Downstream-{}", uuid_text(u)),
+            Cid::Text(sym) => symbols.resolve(sym).to_string(),
+        }
+    }
+
+    /// Whether a cid is present.
+    pub fn is_some(self) -> bool {
+        self != Cid::None
+    }
+}
+
+/// Reads a lower-case `8-4-4-4-12` UUID into a number.
+fn uuid_of(s: &[u8]) -> Option<u128> {
+    if s.len() != 36 {
+        return None;
+    }
+    let mut n: u128 = 0;
+    for (i, &b) in s.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if b != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let digit = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            _ => return None,
+        };
+        n = (n << 4) | u128::from(digit);
+    }
+    Some(n)
+}
+
+fn uuid_text(u: u128) -> String {
+    let hex = format!("{u:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// Reads a thread id; masked values (`XX`, `#####`) give `None`.
+pub fn tid_of(value: &[u8]) -> Option<u32> {
+    fields::parse_count(value).and_then(|n| u32::try_from(n).ok())
+}
+
 /// How NPE finished with a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -75,9 +175,9 @@ pub struct Message {
     /// Why the message failed, from `reason` (message errors only).
     pub reason: Sym,
     /// Thread id, from `tid`.
-    pub tid: Sym,
+    pub tid: Option<u32>,
     /// Connection id, from `cid`.
-    pub cid: Sym,
+    pub cid: Cid,
     /// Downstream MTA host, from the thread's last forward connection.
     pub downstream: Sym,
     /// Whether the sender was the null sender `<>`.
@@ -106,8 +206,8 @@ impl Message {
             disposition: Sym::NONE,
             reply: Sym::NONE,
             reason: Sym::NONE,
-            tid: Sym::NONE,
-            cid: Sym::NONE,
+            tid: None,
+            cid: Cid::None,
             downstream: Sym::NONE,
             null_sender: false,
         };
@@ -126,7 +226,7 @@ impl Message {
                 b"sender" => {
                     m.null_sender = value.is_empty();
                     if let Some(domain) = fields::domain_of(value) {
-                        m.sender_domain = symbols.intern(&lower(domain));
+                        m.sender_domain = intern_lower(domain, symbols);
                     }
                 }
                 b"code" => {
@@ -137,8 +237,8 @@ impl Message {
                 b"disposition" => m.disposition = symbols.intern(value),
                 b"text" => reply = value,
                 b"reason" => m.reason = symbols.intern(value),
-                b"tid" => m.tid = symbols.intern(value),
-                b"cid" => m.cid = symbols.intern(value),
+                b"tid" => m.tid = tid_of(value),
+                b"cid" => m.cid = Cid::from_bytes(value, symbols),
                 _ => {}
             }
         }
@@ -172,17 +272,22 @@ fn truncate(s: &[u8], max: usize) -> &[u8] {
     &s[..end]
 }
 
-fn lower(s: &[u8]) -> Vec<u8> {
-    s.to_ascii_lowercase()
+/// Interns a domain in lower case, allocating only when it has capitals.
+fn intern_lower(s: &[u8], symbols: &mut Symbols) -> Sym {
+    if s.iter().any(u8::is_ascii_uppercase) {
+        symbols.intern(&s.to_ascii_lowercase())
+    } else {
+        symbols.intern(s)
+    }
 }
 
 /// One upstream SMTP session.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Connection {
     /// Connection id, from `cid`.
-    pub cid: Sym,
+    pub cid: Cid,
     /// Thread id, from `tid`.
-    pub tid: Sym,
+    pub tid: Option<u32>,
     /// When the connection was accepted (1201), if seen.
     pub opened: Option<Millis>,
     /// When the session closed (1205), if seen.
@@ -223,9 +328,28 @@ mod tests {
         assert_eq!(m.timing.send, Some(89.53));
         assert_eq!(symbols.resolve(m.sender_domain), "example.com");
         assert_eq!(symbols.resolve(m.disposition), "PASS");
-        assert_eq!(symbols.resolve(m.tid), "27");
+        assert_eq!(m.tid, Some(27));
         assert!(m.reply.is_none(), "2xx reply texts are not kept");
         assert!(!m.is_rejected());
+    }
+
+    #[test]
+    fn cids_round_trip() {
+        let mut symbols = Symbols::new();
+        for text in [
+            "875",
+            "Upstream-6d756ad9-2602-4adc-a3cb-151780b9dc5a",
+            "Downstream-2328463c-7b08-442e-a683-3bad1096dc71",
+            "Upstream-XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX",
+            "#####",
+            "007",
+        ] {
+            let cid = Cid::from_bytes(text.as_bytes(), &mut symbols);
+            assert_eq!(cid.to_text(&symbols), text);
+        }
+        let cid = Cid::from_bytes(b"875", &mut symbols);
+        assert_eq!(cid, Cid::Numeric(875));
+        assert_eq!(Cid::from_bytes(b"", &mut symbols), Cid::None);
     }
 
     #[test]

@@ -192,8 +192,8 @@ impl MessageRow {
             estatus: s(m.estatus),
             disposition: s(m.disposition),
             downstream: s(m.downstream),
-            tid: s(m.tid),
-            cid: s(m.cid),
+            tid: m.tid.map(|t| t.to_string()).unwrap_or_default(),
+            cid: m.cid.to_text(&data.symbols),
             reply: s(m.reply),
             reason: s(m.reason),
         }

@@ -7,6 +7,7 @@
 //! scripts and tests rely on them. Each rule lives in its own file under
 //! `rules/`, named after its id.
 
+mod helpers;
 mod rules;
 
 use crate::analysis::{Dataset, SampleLine};

@@ -1,0 +1,155 @@
+//! `npe-lens analyze`: read the logs, print the report, write CSV.
+
+use crate::cli::input;
+use crate::{error, warn};
+use npe_lens::analysis::Progress;
+use npe_lens::report::{group, render_text, MessageRow};
+use npe_lens::{Analysis, Options, Zone};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Arguments of `npe-lens analyze`.
+#[derive(clap::Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Write one CSV row per message to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Zone of detector-log timestamps and of displayed times: an IANA
+    /// name (Europe/Berlin) or an offset (+05:30). Default: this machine's.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Log files, .gz files, .zip bundles or folders.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+/// Runs the analysis; the exit code follows the messages printed.
+pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
+    let zone = match &args.tz {
+        Some(text) => Zone::parse(text).map_err(|e| e.to_string())?,
+        None => system_zone(),
+    };
+    let mut analysis = Analysis::new(Options { zone: zone.clone() });
+    let mut progress = ProgressLine::new();
+    let mut read_any = false;
+    for item in input::expand(&args.paths) {
+        let path = match item {
+            Ok(path) => path,
+            Err((path, e)) => {
+                error!("{}: cannot read: {e}", path.display());
+                continue;
+            }
+        };
+        let mut on_chunk =
+            |name: &str, done: u64, size: Option<u64>, p: Progress| {
+                progress.update(name, done, size, p.messages);
+            };
+        match input::read_path(&path, &mut analysis, &mut on_chunk) {
+            Ok(()) => read_any = true,
+            Err(e) => error!("{}: cannot read: {e}", path.display()),
+        }
+    }
+    progress.clear();
+    if !read_any {
+        // Each unreadable input has had its own line on stderr.
+        return Ok(());
+    }
+    let data = analysis.finish();
+    for f in &data.files {
+        if f.format == npe_lens::parse::LogFormat::Unknown && f.counts.lines > 0
+        {
+            warn!(
+                "{}: this is not an NPE log ({} lines, none recognized); \
+                 the other files were analyzed",
+                f.name, f.counts.lines
+            );
+        }
+    }
+    let report = npe_lens::report_from_dataset(&data);
+    if let Some(path) = &args.csv {
+        write_csv(path, &data).map_err(|e| {
+            format!("{}: cannot write CSV: {e}", path.display())
+        })?;
+    }
+    let mut out = std::io::stdout().lock();
+    let text = if args.json {
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
+    } else {
+        render_text(&report, &zone)
+    };
+    out.write_all(text.as_bytes()).map_err(|e| format!("stdout: {e}"))?;
+    Ok(())
+}
+
+fn system_zone() -> Zone {
+    let tz = jiff::tz::TimeZone::system();
+    let name = tz.iana_name().unwrap_or("local").to_string();
+    Zone::from_time_zone(&name, tz)
+}
+
+fn write_csv(
+    path: &PathBuf,
+    data: &npe_lens::Dataset,
+) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_path(path)?;
+    for m in &data.messages {
+        w.serialize(MessageRow::from_message(data, m))?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// A one-line progress display on stderr, shown only on a terminal.
+struct ProgressLine {
+    enabled: bool,
+    last: Option<Instant>,
+    shown: bool,
+}
+
+/// How often the progress line is redrawn.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
+impl ProgressLine {
+    fn new() -> ProgressLine {
+        ProgressLine {
+            enabled: std::io::stderr().is_terminal(),
+            last: None,
+            shown: false,
+        }
+    }
+
+    fn update(
+        &mut self,
+        name: &str,
+        done: u64,
+        size: Option<u64>,
+        messages: u64,
+    ) {
+        if !self.enabled
+            || self.last.is_some_and(|t| t.elapsed() < PROGRESS_EVERY)
+        {
+            return;
+        }
+        self.last = Some(Instant::now());
+        let mb = done as f64 / 1e6;
+        let pct = size
+            .filter(|&s| s > 0)
+            .map(|s| format!(" ({:.0}%)", done as f64 * 100.0 / s as f64));
+        eprint!(
+            "\r\x1b[Knpe-lens: reading {name}: {mb:.0} MB{}, {} messages",
+            pct.unwrap_or_default(),
+            group(messages)
+        );
+        self.shown = true;
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[K");
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The `npe-lens` binary: exit codes, stderr, JSON, CSV, and the ways
+//! logs arrive (plain, .gz, .zip bundles, folders, the same file twice).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const KB160660: &str =
+    include_str!("fixtures/samples/kb160660-operational.log");
+const KB407328: &str =
+    include_str!("fixtures/samples/kb407328-detector-nodates.log");
+
+fn npe_lens(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_npe-lens"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn json_of(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "status {:?}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
+    })
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn json_report_of_the_kb_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "SmtpPrevent_operational0.log", KB160660);
+    let json =
+        json_of(&npe_lens(&["analyze", "--json", "--tz", "UTC", s(&log)]));
+    assert_eq!(json["totals"]["lines"], 4);
+    assert_eq!(json["totals"]["messages_complete"], 1);
+    assert_eq!(json["timings"]["send"]["max"], 89.53);
+    assert_eq!(json["files"][0]["format"], "operational");
+}
+
+#[test]
+fn readable_report_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "op0.log", KB160660);
+    let out = npe_lens(&["analyze", "--tz", "UTC", s(&log)]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Timings (seconds)"), "{text}");
+    assert!(text.contains("89.53"), "{text}");
+}
+
+#[test]
+fn missing_input_exits_2_with_one_line() {
+    let out = npe_lens(&["analyze", "/definitely/not/here.log"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("npe-lens: /definitely/not/here.log"), "{err}");
+}
+
+#[test]
+fn bad_zone_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "op0.log", KB160660);
+    let out = npe_lens(&["analyze", "--tz", "Nowhere/Special", s(&log)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("Nowhere/Special"), "{err}");
+}
+
+#[test]
+fn one_unreadable_input_does_not_hide_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "op0.log", KB160660);
+    let out = npe_lens(&["analyze", "--json", s(&log), "/not/here.log"]);
+    assert_eq!(out.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["totals"]["messages_complete"], 1);
+}
+
+#[test]
+fn csv_has_one_row_per_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "op0.log", KB160660);
+    let b = write(dir.path(), "RequestProcessor0.log", KB407328);
+    let csv = dir.path().join("messages.csv");
+    let out = npe_lens(&["analyze", "--csv", s(&csv), s(&a), s(&b)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut reader = csv::Reader::from_path(&csv).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    for col in ["time", "receive", "detection", "send", "total", "code"] {
+        assert!(headers.iter().any(|h| h == col), "no {col} in {headers:?}");
+    }
+    let rows: Vec<csv::StringRecord> =
+        reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    let send = headers.iter().position(|h| h == "send").unwrap();
+    let code = headers.iter().position(|h| h == "code").unwrap();
+    assert!(rows.iter().any(|r| &r[send] == "89.53"));
+    assert!(rows.iter().any(|r| &r[code] == "541"));
+}
+
+#[test]
+fn gzip_zip_and_folders_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("SmtpPrevent_operational1.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(KB160660.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    let json = json_of(&npe_lens(&["analyze", "--json", s(&gz)]));
+    assert_eq!(json["totals"]["messages_complete"], 1);
+
+    let zip_path = dir.path().join("bundle.zip");
+    let mut zip =
+        zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    zip.start_file("logs/SmtpPrevent_operational0.log", opts).unwrap();
+    zip.write_all(KB160660.as_bytes()).unwrap();
+    zip.start_file("logs/RequestProcessor0.log", opts).unwrap();
+    zip.write_all(KB407328.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    let json = json_of(&npe_lens(&["analyze", "--json", s(&zip_path)]));
+    assert_eq!(json["totals"]["files"], 2);
+    assert_eq!(json["totals"]["message_errors"], 1);
+    let name = json["files"][0]["name"].as_str().unwrap();
+    assert!(name.ends_with("bundle.zip/logs/RequestProcessor0.log"), "{name}");
+
+    let folder = dir.path().join("collected");
+    write(&folder, "a/SmtpPrevent_operational0.log", KB160660);
+    write(&folder, "b/RequestProcessor0.log", KB407328);
+    write(&folder, "b/notes.docx", "not a log");
+    let json = json_of(&npe_lens(&["analyze", "--json", s(&folder)]));
+    assert_eq!(json["totals"]["files"], 2);
+}
+
+#[test]
+fn same_file_twice_is_counted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "x/SmtpPrevent_operational0.log", KB160660);
+    let b = write(dir.path(), "y/SmtpPrevent_operational0.log", KB160660);
+    let json = json_of(&npe_lens(&["analyze", "--json", s(&a), s(&b)]));
+    assert_eq!(json["totals"]["messages_complete"], 1);
+    assert_eq!(json["totals"]["lines"], 4);
+    assert_eq!(json["totals"]["duplicate_files"], 1);
+    assert_eq!(json["files"][1]["duplicate_of"], s(&a));
+}
