@@ -58,18 +58,14 @@ build_sample() {
 
 # www/sample/index.json lists the sample's files for "Try a sample".
 write_sample_index() {
-  (
-    cd www/sample
-    printf '{"files": ['
-    sep=''
-    for f in *; do
-      [ "$f" = index.json ] && continue
-      printf '%s"%s"' "$sep" "$f"
-      sep=', '
-    done
-    printf ']}\n'
-  ) > www/sample/index.json.tmp
-  mv www/sample/index.json.tmp www/sample/index.json
+  list=''
+  for f in www/sample/*; do
+    case "$f" in
+      */index.json) continue ;;
+    esac
+    list="$list${list:+, }\"${f##*/}\""
+  done
+  printf '{"files": [%s]}\n' "$list" > www/sample/index.json
 }
 
 build() {

@@ -107,7 +107,8 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
 
 /// Where an [`Analyzer`] is in its life.
 enum State {
-    Reading(Analysis),
+    /// Boxed: an analysis in progress is much larger than a dataset.
+    Reading(Box<Analysis>),
     Finished(Dataset),
     /// Only while moving from one state to the next.
     Moving,
@@ -135,7 +136,7 @@ impl Analyzer {
         } else {
             Zone::parse(zone).map_err(into_js_error)?
         };
-        let analysis = Analysis::new(Options { zone });
+        let analysis = Box::new(Analysis::new(Options { zone }));
         Ok(Analyzer { state: State::Reading(analysis), in_file: false })
     }
 
@@ -202,7 +203,7 @@ impl Analyzer {
                 return Err(JsError::new("finish: already finished"));
             }
         };
-        let data = analysis.finish();
+        let data = (*analysis).finish();
         let report = crate::report_from_dataset(&data);
         self.state = State::Finished(data);
         to_js(&report)

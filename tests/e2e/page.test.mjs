@@ -13,13 +13,6 @@ import {
 
 const KB160660 = join(FIXTURES, 'samples', 'kb160660-operational.log');
 
-/**
- * The forward-hosts-unavailable rule is checked by id once its rule file
- * exists; until then the page must still render findings in general.
- */
-const HAS_FORWARD_HOSTS_RULE = existsSync(join(ROOT, 'src', 'diagnose',
-    'rules', 'forward_hosts_unavailable.rs'));
-
 /** Bytes of the junk file: enough to span several lines and chunks. */
 const JUNK_BYTES = 200_000;
 
@@ -93,11 +86,9 @@ for (const variant of variants) {
       const detail = await text(page, '#verdict-detail');
       assert.match(detail, /^1 message\(s\) \(0 errors\) in 4 lines/);
       assert.ok(await page.locator('[data-finding-id]').count() > 0);
-      if (HAS_FORWARD_HOSTS_RULE) {
-        const found = page.locator(
-            '[data-finding-id="forward-hosts-unavailable"]');
-        assert.equal(await found.count(), 1);
-      }
+      const found = page.locator(
+          '[data-finding-id="forward-hosts-unavailable"]');
+      assert.equal(await found.count(), 1);
       const send = await text(page, '#steps-table tbody tr:nth-child(3)');
       assert.match(send, /89\.5/);
       await assertChartsDrawn(page);
