@@ -79,12 +79,12 @@ run_tests() {
   install_test_tools
   cargo test
   # wasm-bindgen-test-runner drives headless Chromium through
-  # chromedriver; webdriver.json adds the flags Debian's Chromium needs
-  # to run as root in a container.
+  # chromedriver and adds --headless and --no-sandbox itself.
+  # --no-default-features leaves out the CLI, which is native only.
   CHROMEDRIVER=/usr/bin/chromedriver \
     WASM_BINDGEN_TEST_TIMEOUT=120 \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    cargo test --target "$TARGET" --test wasm
+    cargo test --target "$TARGET" --no-default-features --test wasm
   node --test tests/e2e/
 }
 
