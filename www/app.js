@@ -212,7 +212,11 @@ function joined(parts, size) {
 
 let running = null;
 
+/** The files of the last analysis, read again when the zone changes. */
+let lastFiles = [];
+
 async function analyze(files) {
+  lastFiles = files;
   if (running) {
     restartWorker(new Cancelled('replaced by a new analysis'));
   }
@@ -612,6 +616,11 @@ function main() {
     }
   });
   ui.cancelButton.addEventListener('click', cancel);
+  ui.zoneSelect.addEventListener('change', () => {
+    if (lastFiles.length > 0 && ui.body.dataset.state === 'done') {
+      analyze(lastFiles);
+    }
+  });
   ui.themeButton.addEventListener('click', cycleTheme);
   if (document.getElementById('worker-source')) {
     // The single-file page cannot fetch: it has no sample next to it.

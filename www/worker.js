@@ -2,13 +2,13 @@
 //
 // Message flow. Every request carries an `id`; the reply carries it back.
 //
-//   app.js                          worker.js               wasm (Analyzer)
-//   {type: 'start', zone}     ───►  new Analyzer(zone) ───► Analysis::new
-//   {type: 'begin', name}     ───►  beginFile(name)    ───► begin_file
-//   {type: 'chunk', bytes}    ───►  feed(bytes)        ───► feed
-//   {type: 'end'}             ───►  endFile()          ───► end_file
+//   app.js                      worker.js             wasm Analyzer
+//   {type: 'start', zone}  ───►  new Analyzer(zone) ─► Analysis::new
+//   {type: 'begin', name}  ───►  beginFile(name)    ─► begin_file
+//   {type: 'chunk', bytes} ───►  feed(bytes)        ─► feed
+//   {type: 'end'}          ───►  endFile()          ─► end_file
 //        ◄─── {type: 'progress', progress: {bytes, lines, messages}}
-//   {type: 'finish', width}   ───►  finish(), chartData(width)
+//   {type: 'finish', width} ──►  finish(), chartData(width)
 //        ◄─── {type: 'report', report, charts}
 //   any request that fails
 //        ◄─── {type: 'error', message}

@@ -3,8 +3,11 @@
 // input, and that no request leaves the page's own files.
 
 import assert from 'node:assert/strict';
-import {existsSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync}
+  from 'node:fs';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {gzipSync} from 'node:zlib';
 import {after, before, describe, it} from 'node:test';
 import {pathToFileURL} from 'node:url';
 import {
@@ -16,6 +19,22 @@ const KB160660 = join(FIXTURES, 'samples', 'kb160660-operational.log');
 /** Bytes of the junk file: enough to span several lines and chunks. */
 const JUNK_BYTES = 200_000;
 
+/**
+ * Size of the file the cancel test stops: large enough that reading it
+ * takes about two seconds, so Cancel is pressed while it is still running.
+ */
+const LARGE_BYTES = 256 * 1024 * 1024;
+
+/** Writes a large operational log to a temporary directory. */
+function largeLog() {
+  const dir = mkdtempSync(join(tmpdir(), 'npe-lens-large-'));
+  const lines = readFileSync(join(FIXTURES, 'SmtpPrevent_operational1.log'));
+  const copies = Math.ceil(LARGE_BYTES / lines.length);
+  const path = join(dir, 'SmtpPrevent_operational9.log');
+  writeFileSync(path, Buffer.concat(Array(copies).fill(lines)));
+  return {path, remove: () => rmSync(dir, {recursive: true, force: true})};
+}
+
 /** Deterministic binary junk (a linear congruential generator). */
 function junk() {
   const bytes = Buffer.alloc(JUNK_BYTES);
@@ -24,7 +43,8 @@ function junk() {
     x = (x * 1103515245 + 12345) >>> 0;
     bytes[i] = x >>> 24;
   }
-  return {name: 'junk.bin', mimeType: 'application/octet-stream', buffer: bytes};
+  const mimeType = 'application/octet-stream';
+  return {name: 'junk.bin', mimeType, buffer: bytes};
 }
 
 async function text(page, selector) {
@@ -92,6 +112,10 @@ for (const variant of variants) {
       const send = await text(page, '#steps-table tbody tr:nth-child(3)');
       assert.match(send, /89\.5/);
       await assertChartsDrawn(page);
+      await page.selectOption('#zone-select', 'America/Chicago');
+      await page.waitForFunction(() => document.getElementById(
+          'verdict-detail').textContent.includes('America/Chicago'));
+      assert.equal(await settled(page), 'done');
       assert.deepEqual(errors, []);
       await page.close();
     });
@@ -145,6 +169,37 @@ for (const variant of variants) {
           assert.equal(await settled(page), 'done');
           await page.close();
         });
+
+    it('reads a gzip-compressed log', async () => {
+      const {page} = await open(browser.context, url);
+      await pick(page, {
+        name: 'SmtpPrevent_operational0.log.gz',
+        mimeType: 'application/gzip',
+        buffer: gzipSync(readFileSync(KB160660)),
+      });
+      assert.equal(await settled(page), 'done');
+      assert.match(await text(page, '#verdict-detail'),
+          /^1 message\(s\) \(0 errors\) in 4 lines/);
+      await page.close();
+    });
+
+    it('cancels a long analysis, then reads another file', async () => {
+      const large = largeLog();
+      try {
+        const {page} = await open(browser.context, url);
+        await pick(page, large.path);
+        await page.waitForSelector('#cancel-button', {state: 'visible'});
+        await page.click('#cancel-button');
+        assert.equal(await page.getAttribute('body', 'data-state'), 'idle');
+        assert.ok(await page.isHidden('#progress-section'));
+        await pick(page, KB160660);
+        assert.equal(await settled(page), 'done');
+        assert.match(await text(page, '#verdict-detail'), /^1 message/);
+        await page.close();
+      } finally {
+        large.remove();
+      }
+    });
 
     it('reaches every control from the keyboard', async () => {
       const {page} = await open(browser.context, url);
