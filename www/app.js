@@ -242,6 +242,9 @@ async function analyze(files) {
               progress = r.progress;
               showProgress(read, total, progress);
             });
+        // Handled where it is awaited; after a cancel or an error some
+        // are never awaited, and their rejection is expected.
+        reply.catch(() => {});
         inFlight.push(reply);
         if (inFlight.length >= MAX_IN_FLIGHT) {
           await inFlight.shift();

@@ -121,7 +121,7 @@ for (const variant of variants) {
     });
 
     it('reads several files in both formats', async () => {
-      const {page} = await open(browser.context, url);
+      const {page, errors} = await open(browser.context, url);
       await pick(page, [
         join(FIXTURES, 'SmtpPrevent_operational0.log'),
         join(FIXTURES, 'RequestProcessor0.log'),
@@ -134,11 +134,12 @@ for (const variant of variants) {
       const detail = await text(page, '#verdict-detail');
       assert.match(detail, /^4 message\(s\) \(1 errors\) in /);
       await assertChartsDrawn(page);
+      assert.deepEqual(errors, []);
       await page.close();
     });
 
     it('shows HTML in log lines as text and runs none of it', async () => {
-      const {page} = await open(browser.context, url);
+      const {page, errors} = await open(browser.context, url);
       await pick(page, join(FIXTURES, 'html-payload.log'));
       assert.equal(await settled(page), 'done');
       await page.waitForTimeout(200);
@@ -148,12 +149,13 @@ for (const variant of variants) {
           (all) => all.filter((s) => s.textContent.includes('Pwned')).length);
       assert.equal(scripts, 0);
       assert.match(await text(page, 'body'), /1 message\(s\)/);
+      assert.deepEqual(errors, []);
       await page.close();
     });
 
     it('says so for a file that is not a log, then reads another',
         async () => {
-          const {page} = await open(browser.context, url);
+          const {page, errors} = await open(browser.context, url);
           await pick(page, junk());
           const state = await settled(page);
           if (state === 'done') {
@@ -167,11 +169,12 @@ for (const variant of variants) {
           await page.waitForFunction(() => /^1 message/.test(
               document.getElementById('verdict-detail').textContent));
           assert.equal(await settled(page), 'done');
+          assert.deepEqual(errors, []);
           await page.close();
         });
 
     it('reads a gzip-compressed log', async () => {
-      const {page} = await open(browser.context, url);
+      const {page, errors} = await open(browser.context, url);
       await pick(page, {
         name: 'SmtpPrevent_operational0.log.gz',
         mimeType: 'application/gzip',
@@ -180,13 +183,14 @@ for (const variant of variants) {
       assert.equal(await settled(page), 'done');
       assert.match(await text(page, '#verdict-detail'),
           /^1 message\(s\) \(0 errors\) in 4 lines/);
+      assert.deepEqual(errors, []);
       await page.close();
     });
 
     it('cancels a long analysis, then reads another file', async () => {
       const large = largeLog();
       try {
-        const {page} = await open(browser.context, url);
+        const {page, errors} = await open(browser.context, url);
         await pick(page, large.path);
         await page.waitForSelector('#cancel-button', {state: 'visible'});
         await page.click('#cancel-button');
@@ -195,6 +199,7 @@ for (const variant of variants) {
         await pick(page, KB160660);
         assert.equal(await settled(page), 'done');
         assert.match(await text(page, '#verdict-detail'), /^1 message/);
+        assert.deepEqual(errors, []);
         await page.close();
       } finally {
         large.remove();
@@ -202,7 +207,7 @@ for (const variant of variants) {
     });
 
     it('reaches every control from the keyboard', async () => {
-      const {page} = await open(browser.context, url);
+      const {page, errors} = await open(browser.context, url);
       const reached = new Set();
       for (let i = 0; i < 12; i++) {
         await page.keyboard.press('Tab');
@@ -214,6 +219,7 @@ for (const variant of variants) {
       if (variant.served) {
         assert.ok(reached.has('sample-button'));
       }
+      assert.deepEqual(errors, []);
       await page.close();
     });
 
