@@ -6,9 +6,9 @@
 //! per pair of pixels of the plot), so hundreds of thousands of messages
 //! become a few hundred points; the result, [`ChartSeries`], is plain data
 //! that can cross a worker boundary as JSON. The `render_*` functions then
-//! draw that data with plotters' SVG backend into a `String`. plotters
-//! escapes the text it writes, and the only text taken from the log is
-//! none: labels are numbers, times and fixed words.
+//! draw that data with plotters' SVG backend into a `String`. No text from
+//! a log reaches a chart: labels are numbers, times, the zone's name and
+//! fixed words (and plotters escapes `<`, `&` and quotes in any text).
 //!
 //! Durations are drawn on a base-10 logarithmic axis: receive, detection
 //! and send times span from hundredths of a second to minutes, and a
@@ -802,6 +802,20 @@ mod tests {
             assert!(svg.starts_with("<svg"), "{svg}");
             assert!(svg.contains("<polyline") || svg.contains("<rect"));
         }
+    }
+
+    /// The page inserts chart markup into the DOM, so a label must never
+    /// become markup, whatever plotters version is in use.
+    #[test]
+    fn svg_backend_escapes_text() {
+        let svg = svg_of(200, 50, |root| {
+            let text = Text::new("<b>&amp;", (5, 5), small_font());
+            root.draw(&text)?;
+            Ok(())
+        })
+        .expect("drawn");
+        assert!(svg.contains("&lt;b&gt;&amp;amp;"), "{svg}");
+        assert!(!svg.contains("<b>"));
     }
 
     #[test]
