@@ -184,6 +184,7 @@ impl Analyzer {
     /// # Errors
     ///
     /// Fails after [`Analyzer::finish`].
+    #[wasm_bindgen(unchecked_return_type = "Progress")]
     pub fn progress(&mut self) -> Result<JsValue, JsError> {
         let progress = self.reading()?.progress();
         to_js(&progress)
@@ -194,6 +195,7 @@ impl Analyzer {
     /// # Errors
     ///
     /// Fails when called twice.
+    #[wasm_bindgen(unchecked_return_type = "Report")]
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         self.end_file()?;
         let analysis = match std::mem::replace(&mut self.state, State::Moving) {
@@ -215,7 +217,7 @@ impl Analyzer {
     /// # Errors
     ///
     /// Fails before [`Analyzer::finish`].
-    #[wasm_bindgen(js_name = chartData)]
+    #[wasm_bindgen(js_name = chartData, unchecked_return_type = "ChartSeries")]
     pub fn chart_data(&self, width: u32) -> Result<JsValue, JsError> {
         let State::Finished(data) = &self.state else {
             return Err(JsError::new("chartData: call finish first"));
@@ -249,7 +251,7 @@ fn series_from_js(series: JsValue) -> Result<ChartSeries, JsError> {
 /// Fails when `series` is not chart data.
 #[wasm_bindgen(js_name = renderTimingChart)]
 pub fn render_timing_chart(
-    series: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ChartSeries")] series: JsValue,
     width: u32,
     height: u32,
 ) -> Result<String, JsError> {
@@ -264,7 +266,7 @@ pub fn render_timing_chart(
 /// Fails when `series` is not chart data.
 #[wasm_bindgen(js_name = renderErrorChart)]
 pub fn render_error_chart(
-    series: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ChartSeries")] series: JsValue,
     width: u32,
     height: u32,
 ) -> Result<String, JsError> {
@@ -279,7 +281,7 @@ pub fn render_error_chart(
 /// Fails when `series` is not chart data.
 #[wasm_bindgen(js_name = renderDistributionChart)]
 pub fn render_distribution_chart(
-    series: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ChartSeries")] series: JsValue,
     width: u32,
     height: u32,
 ) -> Result<String, JsError> {
