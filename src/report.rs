@@ -172,6 +172,19 @@ pub struct MessageRow {
 }
 
 impl MessageRow {
+    /// Replaces the row's addresses, hosts and free texts by pseudonyms.
+    pub fn redact(&mut self, r: &mut crate::redact::Redactor) {
+        for field in [
+            &mut self.file,
+            &mut self.sender_domain,
+            &mut self.downstream,
+            &mut self.reply,
+            &mut self.reason,
+        ] {
+            *field = r.text(field);
+        }
+    }
+
     /// Resolves a message against its dataset.
     pub fn from_message(data: &Dataset, m: &Message) -> MessageRow {
         let s = |sym| data.symbols.resolve(sym).to_string();
@@ -345,11 +358,7 @@ fn write_findings(out: &mut String, report: &Report, zone: &Zone) {
         }
         let _ = writeln!(out, "{}", indent(&wrap(&f.explanation, 76), "  "));
         for e in &f.evidence {
-            let _ = writeln!(
-                out,
-                "{}",
-                indent(&wrap(e, 74), "  - ").replacen("  - ", "  - ", 1)
-            );
+            let _ = writeln!(out, "{}", indent(&wrap(e, 74), "  - "));
         }
         for s in f.samples.iter().take(3) {
             let _ = writeln!(

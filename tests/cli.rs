@@ -161,3 +161,80 @@ fn same_file_twice_is_counted_once() {
     assert_eq!(json["totals"]["duplicate_files"], 1);
     assert_eq!(json["files"][1]["duplicate_of"], s(&a));
 }
+
+/// Every address (`local@domain`), domain and host name written in a log.
+fn secrets_of(text: &str) -> Vec<String> {
+    let mut found = std::collections::BTreeSet::new();
+    for word in text.split(|c: char| " <>[]()=,;:".contains(c)) {
+        let is_name = word.contains('.')
+            && word.chars().any(|c| c.is_ascii_alphabetic())
+            && word
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "@.-_".contains(c));
+        let is_dotted_ip = word.split('.').count() == 4
+            && word
+                .split('.')
+                .all(|p| !p.is_empty() && p.parse::<u8>().is_ok());
+        if word.contains('@')
+            || (is_name && word.ends_with(".example"))
+            || is_dotted_ip
+        {
+            found.insert(word.to_string());
+            if let Some((_, domain)) = word.split_once('@') {
+                found.insert(domain.to_string());
+            }
+        }
+    }
+    found.into_iter().filter(|w| w.len() > 3).collect()
+}
+
+#[test]
+fn redacted_html_and_csv_hold_no_input_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let out = npe_lens(&[
+        "generate",
+        "--scenario",
+        "rejections",
+        "--messages",
+        "400",
+        "--out",
+        s(&logs),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut input = String::new();
+    for entry in std::fs::read_dir(&logs).unwrap() {
+        input += &std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    }
+    let secrets = secrets_of(&input);
+    assert!(secrets.len() > 10, "the log has addresses: {secrets:?}");
+
+    let html = dir.path().join("report.html");
+    let csv = dir.path().join("messages.csv");
+    let out = npe_lens(&[
+        "analyze",
+        "--redact",
+        "--html",
+        s(&html),
+        "--csv",
+        s(&csv),
+        s(&logs),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(&html).unwrap();
+    let csv = std::fs::read_to_string(&csv).unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for secret in &secrets {
+        assert!(!html.contains(secret.as_str()), "{secret} in the HTML");
+        assert!(!csv.contains(secret.as_str()), "{secret} in the CSV");
+        assert!(!stdout.contains(secret.as_str()), "{secret} on stdout");
+    }
+    assert_eq!(csv.lines().count(), 401, "a header and one row per message");
+    assert!(html.contains("data-finding-id=\"downstream-rejections\""));
+    // Nothing in the report can reach the network.
+    assert!(!html.contains("<script"));
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    assert!(
+        html.contains("connect-src") || html.contains("default-src 'none'")
+    );
+}

@@ -3,6 +3,8 @@
 use crate::cli::input;
 use crate::{error, warn};
 use npe_lens::analysis::Progress;
+use npe_lens::html::render_html_report;
+use npe_lens::redact::Redactor;
 use npe_lens::report::{group, render_text, MessageRow};
 use npe_lens::{Analysis, Options, Zone};
 use std::io::{IsTerminal, Write};
@@ -18,6 +20,13 @@ pub struct AnalyzeArgs {
     /// Write one CSV row per message to FILE.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write a self-contained HTML report (no scripts, no network) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Replace addresses, message ids and host names by stable pseudonyms
+    /// in every output, so the report can leave the company.
+    #[arg(long)]
+    pub redact: bool,
     /// Zone of detector-log timestamps and of displayed times: an IANA
     /// name (Europe/Berlin) or an offset (+05:30). Default: this machine's.
     #[arg(long, value_name = "ZONE")]
@@ -70,17 +79,31 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
         }
     }
     let report = npe_lens::report_from_dataset(&data);
+    let mut redactor = args.redact.then(|| Redactor::from_dataset(&data));
+    let mut json = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+    if let Some(r) = redactor.as_mut() {
+        r.value(&mut json);
+    }
     if let Some(path) = &args.csv {
-        write_csv(path, &data).map_err(|e| {
+        write_csv(path, &data, redactor.as_mut()).map_err(|e| {
             format!("{}: cannot write CSV: {e}", path.display())
         })?;
     }
-    let mut out = std::io::stdout().lock();
-    let text = if args.json {
-        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
+    if let Some(path) = &args.html {
+        let html = render_html_report(&json, &[], &zone, args.redact);
+        std::fs::write(path, html).map_err(|e| {
+            format!("{}: cannot write HTML: {e}", path.display())
+        })?;
+    }
+    let mut text = if args.json {
+        serde_json::to_string_pretty(&json).map_err(|e| e.to_string())? + "\n"
     } else {
         render_text(&report, &zone)
     };
+    if let (Some(r), false) = (redactor.as_mut(), args.json) {
+        text = r.text(&text);
+    }
+    let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes()).map_err(|e| format!("stdout: {e}"))?;
     Ok(())
 }
@@ -94,10 +117,15 @@ fn system_zone() -> Zone {
 fn write_csv(
     path: &PathBuf,
     data: &npe_lens::Dataset,
+    mut redactor: Option<&mut Redactor>,
 ) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_path(path)?;
     for m in &data.messages {
-        w.serialize(MessageRow::from_message(data, m))?;
+        let mut row = MessageRow::from_message(data, m);
+        if let Some(r) = redactor.as_deref_mut() {
+            row.redact(r);
+        }
+        w.serialize(row)?;
     }
     w.flush()?;
     Ok(())
