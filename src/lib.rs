@@ -10,6 +10,8 @@
 //!                                                       │
 //!        report ◄─ findings ◄─ statistics ◄─ timings ◄──┘
 //!        report    diagnose     stats         timing
+//!          │
+//!          └──► charts (chart: aggregated series, SVG text)
 //! ```
 //!
 //! The core does no I/O and reads no clock: the CLI and the WebAssembly
@@ -30,6 +32,7 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod chart;
 pub mod decode;
 pub mod diagnose;
 pub mod error;
@@ -44,6 +47,9 @@ pub mod stats;
 pub mod symbols;
 pub mod timing;
 pub mod zone;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use analysis::{Analysis, Dataset, Options};
 pub use error::{Error, ErrorKind};

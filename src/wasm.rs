@@ -1,0 +1,291 @@
+//! The WebAssembly boundary: what the page's JavaScript calls.
+//!
+//! One [`Analyzer`] handle wraps a streaming [`Analysis`]: the worker
+//! creates it with the user's zone, feeds each file in chunks and asks
+//! for the [`Report`](crate::Report) and the aggregated chart data at the
+//! end. Three free functions draw the charts from that data; the page
+//! calls them on its main thread, because plotters measures text through
+//! `window.document`, which a worker does not have.
+//!
+//! Nothing here analyses anything: values are converted in and out, and
+//! every error becomes a JavaScript `Error` through [`into_js_error`].
+
+use crate::analysis::{Analysis, Dataset, Options};
+use crate::chart::{self, ChartSeries};
+use crate::zone::Zone;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SHAPES: &'static str = r#"
+/** What has been read so far. */
+export interface Progress { bytes: number; lines: number; messages: number; }
+
+/** Count, mean and percentiles of one step, in seconds. */
+export interface Summary {
+  count: number; mean: number; p50: number; p90: number; p95: number;
+  p99: number; max: number;
+}
+
+/** A log line kept as evidence. */
+export interface SampleLine { file: string; line: number; text: string; }
+
+/** One finding; `id` is stable (e.g. "forward-hosts-unavailable"). */
+export interface Finding {
+  id: string; severity: 'critical' | 'warning' | 'info';
+  confidence: 'high' | 'medium' | 'low'; title: string;
+  explanation: string; evidence: string[]; samples: SampleLine[];
+  first: string | null; last: string | null; next_steps: string[];
+  affected: number;
+}
+
+/** One input file as read (times are RFC 3339, UTC). */
+export interface FileReport {
+  name: string; format: 'operational' | 'detector' | 'unknown';
+  lines: number; first: string | null; last: string | null; bytes: number;
+  recognized_lines: number; unrecognized_lines: number;
+  unrecognized_samples: SampleLine[]; duplicate_of: string | null;
+}
+
+/** The report; keys may be added, never renamed. */
+export interface Report {
+  zone: { name: string; assumed_for_detector: boolean };
+  files: FileReport[];
+  totals: {
+    lines: number; messages_complete: number; message_errors: number;
+    connections: number; unrecognized_lines: number;
+    rejected_messages: number; timing_artifacts: number; files: number;
+    duplicate_files: number;
+  };
+  timings: {
+    receive: Summary; detection: Summary; send: Summary; total: Summary;
+  };
+  findings: Finding[];
+}
+
+/** min, median, 95th percentile and max of one step in a bucket. */
+export interface Spread { min: number; p50: number; p95: number; max: number; }
+
+/** Chart data aggregated to the pixel grid (see `chartData`). */
+export interface ChartSeries {
+  zone: string; start: number; bucket_ms: number;
+  buckets: {
+    messages: number; rejected: number; forward_errors: number;
+    receive: Spread | null; detection: Spread | null; send: Spread | null;
+  }[];
+  untimed_messages: number;
+  histograms: {
+    step: string; count: number; low_log10: number; bin_log10: number;
+    counts: number[];
+  }[];
+}
+"#;
+
+/// Pixels of plot width per time bucket: two keeps the median line
+/// smooth while every bucket stays visible as its own band.
+const PIXELS_PER_BUCKET: u32 = 2;
+
+/// Installs the panic hook once, when the module is instantiated, so a
+/// panic shows its message in the console instead of only
+/// `RuntimeError: unreachable`.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Turns any error of the core into a JavaScript `Error`.
+fn into_js_error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// Converts a value to a plain JavaScript object (maps as objects, 64-bit
+/// integers as numbers).
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value.serialize(&serializer).map_err(into_js_error)
+}
+
+/// Where an [`Analyzer`] is in its life.
+enum State {
+    /// Boxed: an analysis in progress is much larger than a dataset.
+    Reading(Box<Analysis>),
+    Finished(Dataset),
+    /// Only while moving from one state to the next.
+    Moving,
+}
+
+/// A streaming analysis of one or more log files.
+#[wasm_bindgen]
+pub struct Analyzer {
+    state: State,
+    in_file: bool,
+}
+
+#[wasm_bindgen]
+impl Analyzer {
+    /// Starts an analysis. `zone` is an IANA name (`Europe/Berlin`) or an
+    /// offset (`+05:30`); empty means UTC.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the zone is neither.
+    #[wasm_bindgen(constructor)]
+    pub fn new(zone: &str) -> Result<Analyzer, JsError> {
+        let zone = if zone.trim().is_empty() {
+            Zone::utc()
+        } else {
+            Zone::parse(zone).map_err(into_js_error)?
+        };
+        let analysis = Box::new(Analysis::new(Options { zone }));
+        Ok(Analyzer { state: State::Reading(analysis), in_file: false })
+    }
+
+    /// Starts reading a file, ending the previous one.
+    ///
+    /// # Errors
+    ///
+    /// Fails after [`Analyzer::finish`].
+    #[wasm_bindgen(js_name = beginFile)]
+    pub fn begin_file(&mut self, name: &str) -> Result<(), JsError> {
+        self.reading()?.begin_file(name);
+        self.in_file = true;
+        Ok(())
+    }
+
+    /// Reads the next chunk of the current file.
+    ///
+    /// # Errors
+    ///
+    /// Fails when no file was begun, or after [`Analyzer::finish`].
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), JsError> {
+        if !self.in_file {
+            return Err(JsError::new("feed: no file begun"));
+        }
+        self.reading()?.feed(chunk);
+        Ok(())
+    }
+
+    /// Ends the current file.
+    ///
+    /// # Errors
+    ///
+    /// Fails after [`Analyzer::finish`].
+    #[wasm_bindgen(js_name = endFile)]
+    pub fn end_file(&mut self) -> Result<(), JsError> {
+        if self.in_file {
+            self.reading()?.end_file();
+            self.in_file = false;
+        }
+        Ok(())
+    }
+
+    /// What has been read so far: `{bytes, lines, messages}`.
+    ///
+    /// # Errors
+    ///
+    /// Fails after [`Analyzer::finish`].
+    #[wasm_bindgen(unchecked_return_type = "Progress")]
+    pub fn progress(&mut self) -> Result<JsValue, JsError> {
+        let progress = self.reading()?.progress();
+        to_js(&progress)
+    }
+
+    /// Ends the analysis and returns the report as a plain object.
+    ///
+    /// # Errors
+    ///
+    /// Fails when called twice.
+    #[wasm_bindgen(unchecked_return_type = "Report")]
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        self.end_file()?;
+        let analysis = match std::mem::replace(&mut self.state, State::Moving) {
+            State::Reading(analysis) => analysis,
+            other => {
+                self.state = other;
+                return Err(JsError::new("finish: already finished"));
+            }
+        };
+        let data = (*analysis).finish();
+        let report = crate::report_from_dataset(&data);
+        self.state = State::Finished(data);
+        to_js(&report)
+    }
+
+    /// The chart data of a finished analysis, aggregated for a plot about
+    /// `width` pixels wide.
+    ///
+    /// # Errors
+    ///
+    /// Fails before [`Analyzer::finish`].
+    #[wasm_bindgen(js_name = chartData, unchecked_return_type = "ChartSeries")]
+    pub fn chart_data(&self, width: u32) -> Result<JsValue, JsError> {
+        let State::Finished(data) = &self.state else {
+            return Err(JsError::new("chartData: call finish first"));
+        };
+        let buckets = (width / PIXELS_PER_BUCKET).max(1) as usize;
+        to_js(&chart::series_from_dataset(data, buckets))
+    }
+}
+
+impl Analyzer {
+    fn reading(&mut self) -> Result<&mut Analysis, JsError> {
+        match &mut self.state {
+            State::Reading(analysis) => Ok(analysis),
+            _ => Err(JsError::new("the analysis is already finished")),
+        }
+    }
+}
+
+/// Reads chart data given back by [`Analyzer::chart_data`].
+fn series_from_js(series: JsValue) -> Result<ChartSeries, JsError> {
+    serde_wasm_bindgen::from_value(series).map_err(into_js_error)
+}
+
+/// Draws receive, detection and send time over time as SVG text.
+///
+/// Call it where a `document` exists (the page's main thread): plotters
+/// measures caption and legend text through it.
+///
+/// # Errors
+///
+/// Fails when `series` is not chart data.
+#[wasm_bindgen(js_name = renderTimingChart)]
+pub fn render_timing_chart(
+    #[wasm_bindgen(unchecked_param_type = "ChartSeries")] series: JsValue,
+    width: u32,
+    height: u32,
+) -> Result<String, JsError> {
+    let series = series_from_js(series)?;
+    chart::render_timing_chart(&series, width, height).map_err(into_js_error)
+}
+
+/// Draws forward-host errors and refused messages over time as SVG text.
+///
+/// # Errors
+///
+/// Fails when `series` is not chart data.
+#[wasm_bindgen(js_name = renderErrorChart)]
+pub fn render_error_chart(
+    #[wasm_bindgen(unchecked_param_type = "ChartSeries")] series: JsValue,
+    width: u32,
+    height: u32,
+) -> Result<String, JsError> {
+    let series = series_from_js(series)?;
+    chart::render_error_chart(&series, width, height).map_err(into_js_error)
+}
+
+/// Draws the distribution of each step's durations as SVG text.
+///
+/// # Errors
+///
+/// Fails when `series` is not chart data.
+#[wasm_bindgen(js_name = renderDistributionChart)]
+pub fn render_distribution_chart(
+    #[wasm_bindgen(unchecked_param_type = "ChartSeries")] series: JsValue,
+    width: u32,
+    height: u32,
+) -> Result<String, JsError> {
+    let series = series_from_js(series)?;
+    chart::render_distribution_chart(&series, width, height)
+        .map_err(into_js_error)
+}

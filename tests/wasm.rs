@@ -1,0 +1,115 @@
+//! The WebAssembly boundary, run in headless Chromium through
+//! wasm-bindgen-test-runner: the handle the worker drives, its errors,
+//! and the chart renderers the page's main thread calls.
+#![cfg(target_arch = "wasm32")]
+
+use npe_lens::wasm::{
+    render_distribution_chart, render_error_chart, render_timing_chart,
+    Analyzer,
+};
+use serde_json::Value;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Broadcom KB 160660: a forward-host failure, then one message whose
+/// send time (mtime − rtime − dtime) is 89.53 s.
+const KB160660: &str =
+    include_str!("fixtures/samples/kb160660-operational.log");
+
+/// An odd chunk size, so lines and fields are split across chunks.
+const CHUNK: usize = 7;
+
+fn json(value: JsValue) -> Value {
+    serde_wasm_bindgen::from_value(value).expect("a plain object")
+}
+
+fn analyzed(zone: &str, log: &str) -> Analyzer {
+    let mut analyzer = Analyzer::new(zone).map_err(JsValue::from).unwrap();
+    analyzer.begin_file("SmtpPrevent_operational0.log").unwrap();
+    for chunk in log.as_bytes().chunks(CHUNK) {
+        analyzer.feed(chunk).map_err(JsValue::from).unwrap();
+    }
+    analyzer.end_file().unwrap();
+    analyzer
+}
+
+#[wasm_bindgen_test]
+fn kb160660_in_chunks_gives_its_timings() {
+    let mut analyzer = analyzed("America/Chicago", KB160660);
+    let progress = json(analyzer.progress().unwrap());
+    assert_eq!(progress["lines"], 4);
+    assert_eq!(progress["messages"], 1);
+    assert_eq!(progress["bytes"], KB160660.len());
+
+    let report = json(analyzer.finish().map_err(JsValue::from).unwrap());
+    assert_eq!(report["zone"]["name"], "America/Chicago");
+    assert_eq!(report["totals"]["lines"], 4);
+    assert_eq!(report["totals"]["messages_complete"], 1);
+    let timings = &report["timings"];
+    assert_eq!(timings["receive"]["p50"], 10.06);
+    assert_eq!(timings["detection"]["p50"], 0.5);
+    assert_eq!(timings["send"]["p50"], 89.53);
+    assert_eq!(timings["total"]["max"], 100.09);
+    assert!(report["findings"].is_array());
+}
+
+#[wasm_bindgen_test]
+fn empty_zone_means_utc() {
+    let mut analyzer = analyzed("", KB160660);
+    let report = json(analyzer.finish().map_err(JsValue::from).unwrap());
+    assert_eq!(report["zone"]["name"], "UTC");
+}
+
+#[wasm_bindgen_test]
+fn unknown_zone_is_an_error() {
+    assert!(Analyzer::new("Mars/Olympus_Mons").is_err());
+    assert!(Analyzer::new("+99:00").is_err());
+    assert!(Analyzer::new("-05:00").is_ok());
+}
+
+#[wasm_bindgen_test]
+fn calls_out_of_order_fail_instead_of_panicking() {
+    let mut analyzer = Analyzer::new("UTC").map_err(JsValue::from).unwrap();
+    assert!(analyzer.feed(b"no file begun\n").is_err());
+    assert!(analyzer.chart_data(800).is_err());
+    analyzer.finish().map_err(JsValue::from).unwrap();
+    assert!(analyzer.finish().is_err());
+    assert!(analyzer.begin_file("late.log").is_err());
+}
+
+#[wasm_bindgen_test]
+fn charts_render_to_svg_text() {
+    let mut analyzer = analyzed("UTC", KB160660);
+    analyzer.finish().map_err(JsValue::from).unwrap();
+    let data = analyzer.chart_data(900).map_err(JsValue::from).unwrap();
+    let series = json(data.clone());
+    assert_eq!(series["zone"], "UTC");
+    assert_eq!(series["untimed_messages"], 1);
+    let forward: u64 = series["buckets"]
+        .as_array()
+        .expect("buckets")
+        .iter()
+        .map(|b| b["forward_errors"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(forward, 2);
+
+    let drawn = [
+        render_timing_chart(data.clone(), 900, 600),
+        render_error_chart(data.clone(), 900, 260),
+        render_distribution_chart(data, 900, 320),
+    ];
+    for svg in drawn {
+        let svg = svg.map_err(JsValue::from).unwrap();
+        assert!(svg.starts_with("<svg"), "not SVG: {}", &svg[..80]);
+        assert!(svg.contains("<text"), "no labels");
+        assert!(svg.contains("<rect") || svg.contains("<polyline"));
+    }
+}
+
+#[wasm_bindgen_test]
+fn chart_renderers_reject_other_data() {
+    let not_series = JsValue::from_str("not chart data");
+    assert!(render_timing_chart(not_series, 900, 600).is_err());
+}
