@@ -358,18 +358,38 @@ pub struct Field<'a> {
 /// followed by a `key=` and ends at the last `)` of the line; a body
 /// without one, such as `Peer disconnected unexpectedly`, gives `None`.
 pub fn split_field_list(body: &[u8]) -> (&[u8], Option<&[u8]>) {
-    let mut from = 0;
-    while let Some(i) = memchr::memmem::find(&body[from..], b" (") {
-        let open = from + i;
-        let inner = &body[open + 2..];
+    // Looking for `(` alone and checking the byte before it finds the same
+    // ` (` as a two-byte search, without setting up a substring searcher
+    // for every line.
+    let mut from = 1;
+    while let Some(i) = body.get(from..).and_then(|s| memchr::memchr(b'(', s)) {
+        let paren = from + i;
+        from = paren + 1;
+        if body[paren - 1] != b' ' {
+            continue;
+        }
+        let inner = &body[paren + 1..];
         if key_len_at(inner).is_some() {
             let end = memchr::memrchr(b')', inner).unwrap_or(inner.len());
-            return (&body[..open], Some(&inner[..end]));
+            return (&body[..paren - 1], Some(&inner[..end]));
         }
-        from = open + 2;
     }
     (body, None)
 }
+
+/// Whether a byte may appear in a key: lower-case letters, digits and
+/// underscores. A table, because the field scanner asks for every byte of
+/// every key on every record.
+const KEY_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_';
+        b += 1;
+    }
+    table
+};
 
 /// Length of `key` when `s` starts with `key=` (lower-case letters, digits
 /// and underscores, starting with a letter).
@@ -378,9 +398,7 @@ fn key_len_at(s: &[u8]) -> Option<usize> {
     if !first.is_ascii_lowercase() {
         return None;
     }
-    let n = s.iter().position(|&b| {
-        !(b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit())
-    })?;
+    let n = s.iter().position(|&b| !KEY_BYTES[usize::from(b)])?;
     (s[n] == b'=').then_some(n)
 }
 
@@ -470,23 +488,21 @@ fn scan_delimited(
 ) -> (&[u8], usize) {
     let mut depth = 0i32;
     let mut first_candidate = None;
-    for i in start..s.len() {
-        let b = s[i];
-        if b == open {
+    let mut at = start;
+    // Only the delimiters change the nesting, so jump from one to the next.
+    while let Some(i) = memchr::memchr2(open, close, &s[at..]) {
+        let i = at + i;
+        at = i + 1;
+        if s[i] == open {
             depth += 1;
-        } else if b == close {
-            depth -= 1;
-            let after = &s[i + 1..];
-            let at_boundary = after.is_empty()
-                || (after[0] == b' '
-                    && (after[1..].iter().all(|&b| b == b' ')
-                        || key_len_at(&after[1..]).is_some()));
-            if at_boundary {
-                if depth == 0 {
-                    return (&s[start + 1..i], i + 1);
-                }
-                first_candidate.get_or_insert(i);
+            continue;
+        }
+        depth -= 1;
+        if is_value_end(&s[i + 1..]) {
+            if depth == 0 {
+                return (&s[start + 1..i], i + 1);
             }
+            first_candidate.get_or_insert(i);
         }
     }
     match first_candidate {
@@ -496,6 +512,18 @@ fn scan_delimited(
             let end = next_key_start(s, start).unwrap_or(s.len());
             (&s[start + 1..end], end)
         }
+    }
+}
+
+/// Whether `after`, the text after a closing delimiter, is the end of the
+/// list (maybe with trailing spaces) or a space and the next `key=`.
+fn is_value_end(after: &[u8]) -> bool {
+    match after.split_first() {
+        None => true,
+        Some((&b' ', rest)) => {
+            rest.iter().all(|&b| b == b' ') || key_len_at(rest).is_some()
+        }
+        Some(_) => false,
     }
 }
 
