@@ -409,12 +409,32 @@ fn key_len_at(s: &[u8]) -> Option<usize> {
 pub struct Fields<'a> {
     s: &'a [u8],
     at: usize,
+    /// The length of the key at `at`, when scanning the value before it
+    /// has already read it: each key is then read once, not twice.
+    key_len: Option<usize>,
 }
 
 impl<'a> Fields<'a> {
     /// Iterates over the pairs of `list`, the text inside the parentheses.
     pub fn new(list: &'a [u8]) -> Fields<'a> {
-        Fields { s: list, at: 0 }
+        Fields { s: list, at: 0, key_len: None }
+    }
+
+    /// Moves to the next key, past spaces and stretches that are not
+    /// pairs; returns its length.
+    fn find_key(&mut self) -> Option<usize> {
+        loop {
+            while self.s.get(self.at) == Some(&b' ') {
+                self.at += 1;
+            }
+            let rest = self.s.get(self.at..).filter(|r| !r.is_empty())?;
+            match key_len_at(rest) {
+                Some(n) => return Some(n),
+                None => {
+                    self.at += memchr::memchr(b' ', rest).unwrap_or(rest.len())
+                }
+            }
+        }
     }
 }
 
@@ -422,51 +442,54 @@ impl<'a> Iterator for Fields<'a> {
     type Item = Field<'a>;
 
     fn next(&mut self) -> Option<Field<'a>> {
-        loop {
-            while self.s.get(self.at) == Some(&b' ') {
-                self.at += 1;
-            }
-            if self.at >= self.s.len() {
-                return None;
-            }
-            let rest = &self.s[self.at..];
-            let Some(klen) = key_len_at(rest) else {
-                self.at += memchr::memchr(b' ', rest).unwrap_or(rest.len());
-                continue;
-            };
-            let key = &rest[..klen];
-            let vstart = self.at + klen + 1;
-            let (value, end) = scan_value(self.s, vstart);
-            self.at = end;
-            return Some(Field { key, value });
+        let klen = match self.key_len.take() {
+            Some(n) => n,
+            None => self.find_key()?,
+        };
+        let key = &self.s[self.at..self.at + klen];
+        let (value, end, next_key) = scan_value(self.s, self.at + klen + 1);
+        self.at = end;
+        if next_key.is_some() {
+            // The next key starts after the one space that ends the value.
+            self.at += 1;
+            self.key_len = next_key;
         }
+        Some(Field { key, value })
     }
 }
 
-/// Scans the value that starts at `s[start]`; returns it without
-/// delimiters and the offset just after it.
-fn scan_value(s: &[u8], start: usize) -> (&[u8], usize) {
+/// A scanned value: its text without delimiters, the offset just after
+/// it, and the length of the key that follows after one space, if a key
+/// follows.
+type Scanned<'a> = (&'a [u8], usize, Option<usize>);
+
+/// Scans the value that starts at `s[start]`.
+fn scan_value(s: &[u8], start: usize) -> Scanned<'_> {
     match s.get(start) {
         Some(b'<') => scan_delimited(s, start, b'<', b'>'),
         Some(b'[') => scan_delimited(s, start, b'[', b']'),
         _ => {
-            let end = next_key_start(s, start).unwrap_or(s.len());
+            let next = next_key_start(s, start);
+            let end = next.map_or(s.len(), |(space, _)| space);
             let mut value_end = end;
             while value_end > start && s[value_end - 1] == b' ' {
                 value_end -= 1;
             }
-            (&s[start..value_end], end)
+            (&s[start..value_end], end, next.map(|(_, klen)| klen))
         }
     }
 }
 
-/// The offset of the space before the next ` key=` at or after `from`.
-fn next_key_start(s: &[u8], from: usize) -> Option<usize> {
+/// The offset of the space before the next ` key=` at or after `from`,
+/// and the length of that key.
+fn next_key_start(s: &[u8], from: usize) -> Option<(usize, usize)> {
     let mut at = from;
-    while let Some(i) = memchr::memchr(b' ', &s[at..]) {
+    // Bare values are mostly a few bytes long, where a plain loop beats
+    // setting up a vectorised search.
+    while let Some(i) = s[at..].iter().position(|&b| b == b' ') {
         let space = at + i;
-        if key_len_at(&s[space + 1..]).is_some() {
-            return Some(space);
+        if let Some(klen) = key_len_at(&s[space + 1..]) {
+            return Some((space, klen));
         }
         at = space + 1;
     }
@@ -480,12 +503,7 @@ fn next_key_start(s: &[u8], from: usize) -> Option<usize> {
 /// is balanced wins; when none balances (the text holds a stray `<` or
 /// `>`), the first candidate wins, so one odd reply text cannot swallow
 /// the `rtime`, `dtime` and `mtime` after it.
-fn scan_delimited(
-    s: &[u8],
-    start: usize,
-    open: u8,
-    close: u8,
-) -> (&[u8], usize) {
+fn scan_delimited(s: &[u8], start: usize, open: u8, close: u8) -> Scanned<'_> {
     let mut depth = 0i32;
     let mut first_candidate = None;
     let mut at = start;
@@ -498,32 +516,35 @@ fn scan_delimited(
             continue;
         }
         depth -= 1;
-        if is_value_end(&s[i + 1..]) {
+        if let Some(next_key) = value_end_at(&s[i + 1..]) {
             if depth == 0 {
-                return (&s[start + 1..i], i + 1);
+                return (&s[start + 1..i], i + 1, next_key);
             }
-            first_candidate.get_or_insert(i);
+            first_candidate.get_or_insert((i, next_key));
         }
     }
     match first_candidate {
-        Some(i) => (&s[start + 1..i], i + 1),
+        Some((i, next_key)) => (&s[start + 1..i], i + 1, next_key),
         // No closing delimiter at all: the value runs to the next key.
         None => {
-            let end = next_key_start(s, start).unwrap_or(s.len());
-            (&s[start + 1..end], end)
+            let next = next_key_start(s, start);
+            let end = next.map_or(s.len(), |(space, _)| space);
+            (&s[start + 1..end], end, next.map(|(_, klen)| klen))
         }
     }
 }
 
-/// Whether `after`, the text after a closing delimiter, is the end of the
-/// list (maybe with trailing spaces) or a space and the next `key=`.
-fn is_value_end(after: &[u8]) -> bool {
+/// Whether `after`, the text after a closing delimiter, ends the value:
+/// `Some(None)` at the end of the list (maybe with trailing spaces),
+/// `Some(Some(n))` before a space and a key of length `n`.
+fn value_end_at(after: &[u8]) -> Option<Option<usize>> {
     match after.split_first() {
-        None => true,
-        Some((&b' ', rest)) => {
-            rest.iter().all(|&b| b == b' ') || key_len_at(rest).is_some()
-        }
-        Some(_) => false,
+        None => Some(None),
+        Some((&b' ', rest)) => match key_len_at(rest) {
+            Some(n) => Some(Some(n)),
+            None => rest.iter().all(|&b| b == b' ').then_some(None),
+        },
+        Some(_) => None,
     }
 }
 
