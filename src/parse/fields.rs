@@ -109,6 +109,42 @@ pub const OPERATIONAL_STAMP_LEN: usize = 27;
 /// Returns the instant in UTC milliseconds; `None` when `s` does not start
 /// with a well-formed stamp. Two-digit years are read as 20yy.
 pub fn parse_operational_stamp(s: &[u8]) -> Option<Millis> {
+    parse_operational_stamp_with(s, &mut DayCache::default())
+}
+
+/// The date part of the last operational stamp read, `dd/Mon/yy`, and its
+/// day number: consecutive records nearly always fall on the same day,
+/// and turning a date into days is the costliest step of reading a stamp.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DayCache {
+    /// All zeros, which no valid stamp starts with, until a date is read.
+    date: [u8; 9],
+    days: i64,
+}
+
+impl DayCache {
+    /// The day number of a `dd/Mon/yy` date, read or remembered.
+    fn days(&mut self, date: &[u8]) -> Option<i64> {
+        if date == self.date {
+            return Some(self.days);
+        }
+        let day = two_digits(date[0], date[1])?;
+        let month = month_from_abbrev(&date[3..6])?;
+        let year = 2000 + two_digits(date[7], date[8])?;
+        if day == 0 || day > 31 {
+            return None;
+        }
+        self.days = days_from_civil(year, i64::from(month), day);
+        self.date.copy_from_slice(date);
+        Some(self.days)
+    }
+}
+
+/// [`parse_operational_stamp`], remembering the day between calls.
+pub fn parse_operational_stamp_with(
+    s: &[u8],
+    cache: &mut DayCache,
+) -> Option<Millis> {
     if s.len() < OPERATIONAL_STAMP_LEN {
         return None;
     }
@@ -119,9 +155,7 @@ pub fn parse_operational_stamp(s: &[u8]) -> Option<Millis> {
     if s[15] != b':' || s[18] != b':' {
         return None;
     }
-    let day = two_digits(s[0], s[1])?;
-    let month = month_from_abbrev(&s[3..6])?;
-    let year = 2000 + two_digits(s[7], s[8])?;
+    let days = cache.days(&s[..9])?;
     let hour = two_digits(s[10], s[11])?;
     let minute = two_digits(s[13], s[14])?;
     let second = two_digits(s[16], s[17])?;
@@ -133,10 +167,9 @@ pub fn parse_operational_stamp(s: &[u8]) -> Option<Millis> {
     };
     let off_h = two_digits(s[23], s[24])?;
     let off_m = two_digits(s[25], s[26])?;
-    if day == 0 || day > 31 || hour > 23 || minute > 59 || second > 60 {
+    if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
-    let days = days_from_civil(year, i64::from(month), day);
     let local =
         ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1_000 + millis;
     let offset = sign * (off_h * 60 + off_m) * 60_000;

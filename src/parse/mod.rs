@@ -22,7 +22,7 @@
 pub mod fields;
 
 use crate::event::EventCode;
-use fields::{LocalTime, Millis};
+use fields::{DayCache, LocalTime, Millis};
 
 /// The log format of a file, decided from the lines it holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -140,6 +140,7 @@ pub trait LocalToUtc {
 pub struct LineReader {
     header_time: Option<Millis>,
     in_detector_record: bool,
+    days: DayCache,
 }
 
 impl LineReader {
@@ -158,7 +159,8 @@ impl LineReader {
             return Line::Blank;
         };
         if first.is_ascii_digit() {
-            if let Some(rec) = parse_operational_line(line) {
+            if let Some(rec) = parse_operational_line_with(line, &mut self.days)
+            {
                 self.in_detector_record = false;
                 return Line::Operational(rec);
             }
@@ -232,7 +234,14 @@ impl LineReader {
 
 /// Reads an operational line that starts with its timestamp.
 pub fn parse_operational_line(line: &[u8]) -> Option<Record<'_>> {
-    let time = fields::parse_operational_stamp(line)?;
+    parse_operational_line_with(line, &mut DayCache::default())
+}
+
+fn parse_operational_line_with<'a>(
+    line: &'a [u8],
+    days: &mut DayCache,
+) -> Option<Record<'a>> {
+    let time = fields::parse_operational_stamp_with(line, days)?;
     let rest = line.get(fields::OPERATIONAL_STAMP_LEN..)?;
     let rest = rest.strip_prefix(b" ")?;
     parse_bracketed_record(rest, Some(time))
