@@ -319,21 +319,29 @@ fn is_java_name(s: &[u8], dotted: bool) -> bool {
     if !(first.is_ascii_alphabetic() || first == b'_' || first == b'$') {
         return false;
     }
-    let mut dots = 0;
-    for &b in s {
-        match b {
-            b'.' => dots += 1,
-            b'_' | b'$' | b'<' | b'>' => {}
-            _ if b.is_ascii_alphanumeric() => {}
-            _ => return false,
-        }
+    if !s.iter().all(|&b| JAVA_NAME_BYTES[usize::from(b)]) {
+        return false;
     }
     if dotted {
-        dots >= 1 && !s.ends_with(b".")
+        memchr::memchr(b'.', s).is_some() && !s.ends_with(b".")
     } else {
-        dots == 0
+        memchr::memchr(b'.', s).is_none()
     }
 }
+
+/// The bytes of a Java class or method name, dots included: looked up in
+/// a table, since every header of a detector log is checked this way.
+const JAVA_NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'.' | b'_' | b'$' | b'<' | b'>');
+        b += 1;
+    }
+    table
+};
 
 /// `com.example.SomeException: message` or `Caused by: …`: the first line
 /// of a Java stack trace.
