@@ -141,6 +141,7 @@ pub struct LineReader {
     header_time: Option<Millis>,
     in_detector_record: bool,
     days: DayCache,
+    stamps: StampCache,
 }
 
 impl LineReader {
@@ -181,7 +182,7 @@ impl LineReader {
             return Line::DetectorBody(rec);
         }
         if first.is_ascii_uppercase() {
-            if let Some((local, rest)) = fields::parse_detector_stamp(line) {
+            if let Some((local, rest)) = self.stamps.parse(line) {
                 if is_class_and_method(rest) || rest.is_empty() {
                     self.header_time = Some(zone.to_utc(local));
                     self.in_detector_record = true;
@@ -229,6 +230,50 @@ impl LineReader {
         });
         rec.level = level;
         Some(rec)
+    }
+}
+
+/// The longest detector stamp remembered: `September 30, 2022 12:59:59 PM`
+/// fits, and longer ones are simply read each time.
+const STAMP_CACHE_BYTES: usize = 32;
+
+/// The text of the last detector stamp read, up to its AM/PM marker, and
+/// the time it stands for. Detector logs write many records a second, so
+/// most headers repeat the stamp of the one before, and comparing bytes
+/// costs less than reading the date again.
+#[derive(Debug, Default)]
+struct StampCache {
+    text: [u8; STAMP_CACHE_BYTES],
+    len: usize,
+    local: Option<LocalTime>,
+}
+
+impl StampCache {
+    /// [`fields::parse_detector_stamp`], answered from the last stamp when
+    /// the line repeats it.
+    fn parse<'a>(&mut self, line: &'a [u8]) -> Option<(LocalTime, &'a [u8])> {
+        if let Some(local) = self.local {
+            let stamp = &self.text[..self.len];
+            // A letter after the marker would make it another word.
+            if line.starts_with(stamp)
+                && !line.get(stamp.len()).is_some_and(u8::is_ascii_alphabetic)
+            {
+                let rest = &line[stamp.len()..];
+                return Some((local, rest.strip_prefix(b" ").unwrap_or(rest)));
+            }
+        }
+        let (local, rest) = fields::parse_detector_stamp(line)?;
+        let mut len = line.len() - rest.len();
+        if line[len - 1] == b' ' {
+            // The stamp ends with its marker; the space was stripped.
+            len -= 1;
+        }
+        if len <= STAMP_CACHE_BYTES {
+            self.text[..len].copy_from_slice(&line[..len]);
+            self.len = len;
+            self.local = Some(local);
+        }
+        Some((local, rest))
     }
 }
 
@@ -437,6 +482,21 @@ mod tests {
                 "body:DetectionTimeout"
             ]
         );
+    }
+
+    #[test]
+    fn remembered_stamp_reads_as_a_fresh_one() {
+        let mut stamps = StampCache::default();
+        let lines: [&[u8]; 5] = [
+            b"Mar 2, 2026 8:00:00 AM com.x.Y run",
+            b"Mar 2, 2026 8:00:00 AM com.x.Y stop",
+            b"Mar 2, 2026 8:00:00 AMX com.x.Y run",
+            b"Mar 2, 2026 8:00:00 AM",
+            b"Mar 2, 2026 8:00:01 AM  com.x.Y run",
+        ];
+        for line in lines {
+            assert_eq!(stamps.parse(line), fields::parse_detector_stamp(line));
+        }
     }
 
     #[test]
