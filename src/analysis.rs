@@ -998,7 +998,13 @@ fn field<'a>(list: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
 }
 
 fn sample_line(file: &str, origin: Origin, line: &[u8]) -> SampleLine {
-    let cut = &line[..line.len().min(SAMPLE_BYTES)];
+    let mut end = line.len().min(SAMPLE_BYTES);
+    // Cut before a UTF-8 continuation byte, not in the middle of a
+    // character, so the kept text stays valid UTF-8.
+    while end < line.len() && end > 0 && (line[end] & 0xC0) == 0x80 {
+        end -= 1;
+    }
+    let cut = &line[..end];
     SampleLine {
         file: file.to_string(),
         line: origin.line,

@@ -192,11 +192,6 @@ fn utf16_to_utf8<'b>(
 pub fn text_from_bytes(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_string(),
-        // UTF-8 cut in the middle of its last character, as a sample cut
-        // to length may be: keep what is whole.
-        Err(e) if e.error_len().is_none() && e.valid_up_to() > 0 => {
-            text_from_bytes(&bytes[..e.valid_up_to()])
-        }
         Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
     }
 }
@@ -266,7 +261,6 @@ mod tests {
     fn latin1_text_reads_as_latin1() {
         assert_eq!(text_from_bytes(b"Ren\xe9"), "René");
         assert_eq!(text_from_bytes("René".as_bytes()), "René");
-        assert_eq!(text_from_bytes(&"Rén".as_bytes()[..2]), "R");
     }
 
     #[test]
