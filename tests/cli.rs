@@ -305,3 +305,22 @@ fn messy_files_in_several_bundles() {
         .collect();
     assert!(encodings.contains(&"utf-16le") && encodings.contains(&"utf-16be"));
 }
+
+#[test]
+fn html_report_shows_injected_markup_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let payload = include_str!("fixtures/html-payload.log");
+    let log = write(dir.path(), "op0.log", payload);
+    let html = dir.path().join("report.html");
+    let out = npe_lens(&["analyze", "--html", s(&html), s(&log)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(&html).unwrap();
+    // The payloads reach the report (as evidence) but only escaped.
+    assert!(html.contains("__npeLensPwned"), "the payload text is shown");
+    for raw in ["<script>window", "<img src=x", "onerror=\"window"] {
+        assert!(!html.contains(raw), "{raw} left unescaped");
+    }
+    // The report's own policy forbids scripts even if one slipped through.
+    assert!(html.contains("default-src 'none'"));
+    assert!(!html.contains("script-src"));
+}
