@@ -103,7 +103,9 @@ impl Decoder {
     /// Decides the encoding from the sniffed bytes and decodes them.
     fn start(&mut self) -> &[u8] {
         let head = std::mem::take(&mut self.pending);
-        let (encoding, skip) = sniff(&head);
+        // Always judge by the same number of bytes, however the file was
+        // cut into chunks.
+        let (encoding, skip) = sniff(&head[..head.len().min(SNIFF_BYTES)]);
         self.encoding = Some(encoding);
         match encoding {
             Encoding::Bytes => {
@@ -247,6 +249,17 @@ mod tests {
     fn utf16_without_bom_is_recognised() {
         let out = decode_all(&utf16le(TEXT, false), 7);
         assert_eq!(String::from_utf8(out).unwrap(), TEXT);
+    }
+
+    #[test]
+    fn sniffing_does_not_depend_on_chunking() {
+        // UTF-16-looking start, then text that is not: judged by the
+        // start alone whether the first chunk is small or the whole file.
+        let mut bytes = utf16le(&"a".repeat(40), false);
+        bytes.extend(std::iter::repeat_n(b'b', 500));
+        let whole = decode_all(&bytes, bytes.len());
+        assert_eq!(decode_all(&bytes, 7), whole);
+        assert_eq!(decode_all(&bytes, 1), whole);
     }
 
     #[test]
