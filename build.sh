@@ -6,8 +6,10 @@
 #   ./build.sh serve    build, then serve www/ on http://127.0.0.1:8080
 #   ./build.sh test     build, then run every test: native, wasm in
 #                       headless Chromium, and the page end to end
-#   ./build.sh bench    the native benchmark (tools/bench-native.sh);
-#                       the in-browser benchmark is not written yet
+#   ./build.sh bench    build, then the benchmarks: native
+#                       (tools/bench-native.sh), then the page in
+#                       headless Chromium (tools/bench-browser.mjs);
+#                       arguments are log sizes in MB (default 100 1000)
 set -eu
 
 cd "$(dirname "$0")"
@@ -104,9 +106,10 @@ case "${1:-}" in
     ;;
   bench)
     shift
-    echo 'build.sh bench: native only; the browser benchmark is not' \
-      'written yet' >&2
-    exec tools/bench-native.sh "$@"
+    build
+    install_test_tools
+    tools/bench-native.sh "$@"
+    exec node tools/bench-browser.mjs "$@"
     ;;
   *)
     echo "usage: $0 [serve|test|bench]" >&2

@@ -7,11 +7,14 @@
 //   {type: 'begin', name}  ───►  beginFile(name)    ─► begin_file
 //   {type: 'chunk', bytes} ───►  feed(bytes)        ─► feed
 //   {type: 'end'}          ───►  endFile()          ─► end_file
-//        ◄─── {type: 'progress', progress: {bytes, lines, messages}}
+//        ◄─── {type: 'progress', progress: {bytes, lines, messages},
+//              wasmBytes}
 //   {type: 'finish', width} ──►  finish(), chartData(width)
-//        ◄─── {type: 'report', report, charts}
+//        ◄─── {type: 'report', report, charts, wasmBytes}
 //   any request that fails
 //        ◄─── {type: 'error', message}
+//
+// `wasmBytes` is the size of the module's memory, for benchmarks.
 //
 // Bootstrap: `onmessage` is registered first; every handler awaits the
 // `ready` promise, which loads the wasm module. A panic inside wasm shows
@@ -37,13 +40,16 @@ let analyzer = null;
 /** Why the module stopped, once a panic has happened. */
 let aborted = '';
 
+/** The instantiated module's exports, set by loadWasm. */
+let exports = null;
+
 async function loadWasm() {
   // The single-file page defines the bytes; served, the glue fetches
   // pkg/npe_lens_bg.wasm next to itself.
   if (typeof globalThis.npeLensWasmBytes === 'function') {
-    wasm.initSync({module: globalThis.npeLensWasmBytes()});
+    exports = wasm.initSync({module: globalThis.npeLensWasmBytes()});
   } else {
-    await wasm.default();
+    exports = await wasm.default();
   }
 }
 
@@ -85,7 +91,10 @@ function answer(request) {
       const charts = current().chartData(request.width ?? 800);
       analyzer.free();
       analyzer = null;
-      return {reply: {type: 'report', report, charts}, transfer: []};
+      return {
+        reply: {type: 'report', report, charts, wasmBytes: wasmBytes()},
+        transfer: [],
+      };
     }
     default:
       throw new Error(`unknown request type: ${request.type}`);
@@ -101,7 +110,15 @@ function current() {
 
 function progressReply() {
   return {
-    reply: {type: 'progress', progress: current().progress()},
+    reply: {
+      type: 'progress',
+      progress: current().progress(),
+      wasmBytes: wasmBytes(),
+    },
     transfer: [],
   };
+}
+
+function wasmBytes() {
+  return exports.memory.buffer.byteLength;
 }
