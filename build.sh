@@ -45,8 +45,8 @@ install_test_tools() {
 }
 
 build_wasm() {
-  # The `wasm` profile is release with opt-level "s": a smaller module
-  # to inline into the single-file page.
+  # The `wasm` profile is release with fat LTO and one codegen unit;
+  # .cargo/config.toml turns on WebAssembly SIMD.
   cargo build --target "$TARGET" --profile wasm --lib
   wasm-bindgen --target web --out-dir www/pkg "$WASM"
 }
