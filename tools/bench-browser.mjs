@@ -7,16 +7,18 @@
 // Builds nothing: run ./build.sh first. Generates bench-data/ logs when
 // they are missing (the same directories as tools/bench-native.sh).
 //
-// Usage: node tools/bench-browser.mjs [--runs N] [SIZES_MB...]
+// Usage: node tools/bench-browser.mjs [--runs N] [--www DIR] [SIZES_MB...]
 //   SIZES_MB   operational log sizes (default: 100 1000); a detector
 //              log of the smallest size is measured as well
 //   --runs N   runs per file (default: $BENCH_RUNS or 3)
+//   --www DIR  serve another build of the page (default: www/), to
+//              compare two builds on the same machine
 
 import {spawnSync} from 'node:child_process';
 import {
   closeSync, existsSync, openSync, readdirSync, readFileSync, statSync,
 } from 'node:fs';
-import {join} from 'node:path';
+import {join, resolve} from 'node:path';
 import {chromium} from 'playwright-core';
 import {CHROMIUM, CHROMIUM_ARGS, ROOT, WWW, serve} from
   '../tests/e2e/support.mjs';
@@ -36,6 +38,9 @@ const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 /** The longest any one analysis may take before the run is abandoned. */
 const RUN_TIMEOUT_MS = 300_000;
 
+/** How long the idle page's frame gaps are watched, for comparison. */
+const IDLE_MS = 3000;
+
 /** Progress events the cancel check waits for before pressing Cancel. */
 const CANCEL_AFTER_EVENTS = 5;
 
@@ -46,18 +51,22 @@ const MIB = 1024 * 1024;
 
 function parseArgs(argv) {
   let runs = Number(process.env.BENCH_RUNS ?? 3);
+  let www = WWW;
   const sizes = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') {
       runs = Number(argv[++i]);
+    } else if (argv[i] === '--www') {
+      www = resolve(argv[++i]);
     } else {
       sizes.push(Number(argv[i]));
     }
   }
   if (!(runs >= 1) || sizes.some((mb) => !(mb > 0))) {
-    throw new Error('usage: bench-browser.mjs [--runs N] [SIZES_MB...]');
+    throw new Error(
+        'usage: bench-browser.mjs [--runs N] [--www DIR] [SIZES_MB...]');
   }
-  return {runs, sizes: sizes.length > 0 ? sizes : [100, 1000]};
+  return {runs, www, sizes: sizes.length > 0 ? sizes : [100, 1000]};
 }
 
 /** The log file of one data set, generated when missing. */
@@ -117,8 +126,8 @@ function instrumentPage() {
   bench.begin = () => {
     Object.assign(bench, {
       pickedAt: 0, reportAt: 0, doneAt: 0, state: '', progress: [],
-      wasmPeak: 0, frameGap: 0, charts: null, messages: 0, cancelAt: 0,
-      idleAt: 0,
+      wasmPeak: 0, wasmRead: 0, frameGap: 0, charts: null, messages: 0,
+      cancelAt: 0, idleAt: 0,
     });
     let last = performance.now();
     const tick = () => {
@@ -141,6 +150,7 @@ function instrumentPage() {
         const reply = event.data;
         bench.wasmPeak = Math.max(bench.wasmPeak, reply.wasmBytes ?? 0);
         if (reply.type === 'progress') {
+          bench.wasmRead = reply.wasmBytes ?? 0;
           bench.progress.push(performance.now());
         } else if (reply.type === 'report') {
           bench.reportAt = performance.now();
@@ -199,6 +209,26 @@ async function readCeiling([chunkBytes]) {
   sink.terminate();
   URL.revokeObjectURL(url);
   return ms;
+}
+
+/** The longest frame gap of the idle page over `ms`; runs in the page. */
+function idleFrameGap(ms) {
+  return new Promise((done) => {
+    const start = performance.now();
+    let last = start;
+    let gap = 0;
+    const tick = () => {
+      const now = performance.now();
+      gap = Math.max(gap, now - last);
+      last = now;
+      if (now - start < ms) {
+        requestAnimationFrame(tick);
+      } else {
+        done(gap);
+      }
+    };
+    requestAnimationFrame(tick);
+  });
 }
 
 /** Times drawCharts on the last report's data; runs in the page. */
@@ -359,7 +389,7 @@ async function analyzeOnce(page, probe, file) {
       state: b.state, pageMs: b.doneAt - b.pickedAt,
       reportMs: b.doneAt - b.reportAt, frameGap: b.frameGap,
       progressEvents: b.progress.length, progressGap,
-      wasmPeak: b.wasmPeak, messages: b.messages,
+      wasmPeak: b.wasmPeak, wasmRead: b.wasmRead, messages: b.messages,
     };
   });
   if (b.state !== 'done') {
@@ -432,7 +462,8 @@ function report(label, bytes, runs, native, ceiling) {
       ` ms (max ${peak('frameGap').toFixed(0)}),` +
       ` ${median(col('progressEvents')).mid} progress events,` +
       ` longest gap ${median(col('progressGap')).mid.toFixed(0)} ms`,
-    `  memory    wasm ${mib(peak('wasmPeak'))}, JS heap page` +
+    `  memory    wasm ${mib(peak('wasmPeak'))}` +
+      ` (${mib(peak('wasmRead'))} when read), JS heap page` +
       ` ${mib(peak('page'))} worker ${mib(peak('worker'))},` +
       ` renderer RSS ${mib(peak('rss'))} (peaks)`,
   ];
@@ -442,14 +473,16 @@ function report(label, bytes, runs, native, ceiling) {
 // ---- Main --------------------------------------------------------------
 
 async function main() {
-  const {runs, sizes} = parseArgs(process.argv.slice(2));
+  const {runs, www, sizes} = parseArgs(process.argv.slice(2));
+  // Smallest first: the worker's wasm memory never shrinks, so each
+  // file's peak shows only when no larger file went before it.
   const sets = [
     ...sizes.map((mb) => ['operational', mb]),
     ['detector', Math.min(...sizes)],
-  ];
+  ].sort((a, b) => a[1] - b[1]);
   const files = sets.map(([format, mb]) => [format, dataFile(format, mb)]);
 
-  const {origin, server} = await serve(WWW);
+  const {origin, server} = await serve(www);
   const browser = await chromium.launch({
     executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true,
   });
@@ -469,6 +502,9 @@ async function main() {
     });
     const probe = new MemoryProbe(browser, context, page);
     await probe.open();
+    const idle = await page.evaluate(idleFrameGap, IDLE_MS);
+    console.log(`idle page   longest frame gap ${idle.toFixed(0)} ms over` +
+      ` ${IDLE_MS / 1000} s: what the machine allows before any analysis`);
 
     let largest = null;
     for (const [format, file] of files) {
