@@ -500,7 +500,13 @@ impl Analysis {
         }
         let t = self.total;
         let mut messages = t.messages;
-        messages.sort_by_key(|m| (m.time.is_none(), m.time));
+        // Logs are written in time order, so the messages usually are
+        // already; a stable sort would still take a buffer of half their
+        // size.
+        let time_key = |m: &Message| (m.time.is_none(), m.time);
+        if !messages.windows(2).all(|w| time_key(&w[0]) <= time_key(&w[1])) {
+            messages.sort_by_key(time_key);
+        }
         let mut connections: Vec<Connection> = t.connections;
         connections.sort_by_key(|c| {
             (c.opened.or(c.closed).is_none(), c.opened.or(c.closed))
@@ -884,8 +890,8 @@ impl Tally {
     }
 
     fn merge(&mut self, other: Tally) {
-        self.messages.extend(other.messages);
-        self.connections.extend(other.connections);
+        append(&mut self.messages, other.messages);
+        append(&mut self.connections, other.connections);
         for (code, tally) in other.events {
             match self.events.get_mut(&code) {
                 Some(mine) => mine.merge(tally),
@@ -915,6 +921,17 @@ impl Tally {
             }
         }
         self.dated_headers += other.dated_headers;
+    }
+}
+
+/// Appends `more` to `all`, taking its buffer when `all` is empty: the
+/// first file's records then stay where they are instead of being copied,
+/// which would briefly hold them twice.
+fn append<T>(all: &mut Vec<T>, mut more: Vec<T>) {
+    if all.is_empty() {
+        std::mem::swap(all, &mut more);
+    } else {
+        all.append(&mut more);
     }
 }
 
