@@ -269,12 +269,13 @@ class MemoryProbe {
     });
   }
 
-  /** Attaches to the newest worker; the page may have restarted it. */
+  /** Attaches to a new analysis worker; the page may have restarted it. */
   async attachWorker() {
     const {targetInfos} = await this.browserSession.send('Target.getTargets');
-    const workers = targetInfos.filter((t) => t.type === 'worker');
-    const target = workers.at(-1);
-    if (!target || target.targetId === this.workerTarget) {
+    // By URL: the read-only baseline's sink is a worker too.
+    const target = targetInfos.find((t) => t.type === 'worker' &&
+      t.url.endsWith('/worker.js') && t.targetId !== this.workerTarget);
+    if (!target) {
       return;
     }
     // The non-flat protocol: playwright sessions route flat ones only.
@@ -291,7 +292,9 @@ class MemoryProbe {
       sessionId: this.workerSession,
       message: JSON.stringify({id, method: 'Runtime.getHeapUsage'}),
     });
-    return reply.then((r) => r?.usedSize ?? 0);
+    // A worker that ended never answers.
+    const late = sleep(SAMPLE_MS * 8).then(() => null);
+    return Promise.race([reply, late]).then((r) => r?.usedSize ?? 0);
   }
 
   async sample() {
