@@ -7,8 +7,10 @@
 #   ./build.sh test     build, then run every test: native, wasm in
 #                       headless Chromium, the page end to end, and
 #                       the fuzzers for FUZZ_SECONDS (45) each
-#   ./build.sh bench    the native benchmark (tools/bench-native.sh);
-#                       the in-browser benchmark is not written yet
+#   ./build.sh bench    build, then the benchmarks: native
+#                       (tools/bench-native.sh), then the page in
+#                       headless Chromium (tools/bench-browser.mjs);
+#                       arguments are log sizes in MB (default 100 1000)
 set -eu
 
 cd "$(dirname "$0")"
@@ -44,8 +46,8 @@ install_test_tools() {
 }
 
 build_wasm() {
-  # The `wasm` profile is release with opt-level "s": a smaller module
-  # to inline into the single-file page.
+  # The `wasm` profile is release with fat LTO and one codegen unit;
+  # .cargo/config.toml turns on WebAssembly SIMD.
   cargo build --target "$TARGET" --profile wasm --lib
   wasm-bindgen --target web --out-dir www/pkg "$WASM"
 }
@@ -107,9 +109,10 @@ case "${1:-}" in
     ;;
   bench)
     shift
-    echo 'build.sh bench: native only; the browser benchmark is not' \
-      'written yet' >&2
-    exec tools/bench-native.sh "$@"
+    build
+    install_test_tools
+    tools/bench-native.sh "$@"
+    exec node tools/bench-browser.mjs "$@"
     ;;
   *)
     echo "usage: $0 [serve|test|bench]" >&2

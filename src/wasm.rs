@@ -13,6 +13,7 @@
 use crate::analysis::{Analysis, Dataset, Options};
 use crate::chart::{self, ChartSeries};
 use crate::zone::Zone;
+use js_sys::Uint8Array;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -119,6 +120,10 @@ enum State {
 pub struct Analyzer {
     state: State,
     in_file: bool,
+    /// The last chunk, copied in from JavaScript. Kept and reused: a
+    /// fresh allocation per chunk of many MiB leaves the module's
+    /// memory, which never shrinks, fragmented and larger.
+    chunk: Vec<u8>,
 }
 
 #[wasm_bindgen]
@@ -137,7 +142,11 @@ impl Analyzer {
             Zone::parse(zone).map_err(into_js_error)?
         };
         let analysis = Box::new(Analysis::new(Options { zone }));
-        Ok(Analyzer { state: State::Reading(analysis), in_file: false })
+        Ok(Analyzer {
+            state: State::Reading(analysis),
+            in_file: false,
+            chunk: Vec::new(),
+        })
     }
 
     /// Starts reading a file, ending the previous one.
@@ -157,12 +166,16 @@ impl Analyzer {
     /// # Errors
     ///
     /// Fails when no file was begun, or after [`Analyzer::finish`].
-    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), JsError> {
+    pub fn feed(&mut self, chunk: &Uint8Array) -> Result<(), JsError> {
         if !self.in_file {
             return Err(JsError::new("feed: no file begun"));
         }
-        self.reading()?.feed(chunk);
-        Ok(())
+        let mut buffer = std::mem::take(&mut self.chunk);
+        buffer.resize(chunk.length() as usize, 0);
+        chunk.copy_to(&mut buffer);
+        let fed = self.reading().map(|analysis| analysis.feed(&buffer));
+        self.chunk = buffer;
+        fed
     }
 
     /// Ends the current file.

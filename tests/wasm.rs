@@ -3,6 +3,7 @@
 //! and the chart renderers the page's main thread calls.
 #![cfg(target_arch = "wasm32")]
 
+use js_sys::Uint8Array;
 use npe_lens::wasm::{
     render_distribution_chart, render_error_chart, render_timing_chart,
     Analyzer,
@@ -29,7 +30,8 @@ fn analyzed(zone: &str, log: &str) -> Analyzer {
     let mut analyzer = Analyzer::new(zone).map_err(JsValue::from).unwrap();
     analyzer.begin_file("SmtpPrevent_operational0.log").unwrap();
     for chunk in log.as_bytes().chunks(CHUNK) {
-        analyzer.feed(chunk).map_err(JsValue::from).unwrap();
+        let chunk = Uint8Array::from(chunk);
+        analyzer.feed(&chunk).map_err(JsValue::from).unwrap();
     }
     analyzer.end_file().unwrap();
     analyzer
@@ -72,7 +74,8 @@ fn unknown_zone_is_an_error() {
 #[wasm_bindgen_test]
 fn calls_out_of_order_fail_instead_of_panicking() {
     let mut analyzer = Analyzer::new("UTC").map_err(JsValue::from).unwrap();
-    assert!(analyzer.feed(b"no file begun\n").is_err());
+    let chunk = Uint8Array::from(&b"no file begun\n"[..]);
+    assert!(analyzer.feed(&chunk).is_err());
     assert!(analyzer.chart_data(800).is_err());
     analyzer.finish().map_err(JsValue::from).unwrap();
     assert!(analyzer.finish().is_err());

@@ -7,11 +7,14 @@
 //   {type: 'begin', name}  ───►  beginFile(name)    ─► begin_file
 //   {type: 'chunk', bytes} ───►  feed(bytes)        ─► feed
 //   {type: 'end'}          ───►  endFile()          ─► end_file
-//        ◄─── {type: 'progress', progress: {bytes, lines, messages}}
+//        ◄─── {type: 'progress', progress: {bytes, lines, messages},
+//              wasmBytes}
 //   {type: 'finish', width} ──►  finish(), chartData(width)
-//        ◄─── {type: 'report', report, charts}
+//        ◄─── {type: 'report', report, charts, wasmBytes}
 //   any request that fails
 //        ◄─── {type: 'error', message}
+//
+// `wasmBytes` is the size of the module's memory, for benchmarks.
 //
 // Bootstrap: `onmessage` is registered first; every handler awaits the
 // `ready` promise, which loads the wasm module. A panic inside wasm shows
@@ -29,21 +32,42 @@ self.onmessage = (event) => {
   handle(event.data);
 };
 
-const ready = loadWasm();
-
 /** The analysis in progress, created by 'start'. */
 let analyzer = null;
 
 /** Why the module stopped, once a panic has happened. */
 let aborted = '';
 
+/** The instantiated module's exports, set by loadWasm. */
+let exports = null;
+
+/**
+ * The smallest module that uses a SIMD instruction: the analyzer is
+ * built with WebAssembly SIMD and cannot load without it.
+ */
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type: () -> v128
+  0x03, 0x02, 0x01, 0x00, // one function of that type
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, // code: v128.const
+  ...new Array(16).fill(0), 0x0b, // sixteen zero bytes, end
+]);
+
+// After the declarations above: loading reads and sets them at once in
+// the single-file page, where initSync runs before the first await.
+const ready = loadWasm();
+
 async function loadWasm() {
+  if (!WebAssembly.validate(SIMD_PROBE)) {
+    throw new Error('this browser lacks WebAssembly SIMD, which the ' +
+      'analyzer needs; use a current Chrome, Edge, Firefox or Safari');
+  }
   // The single-file page defines the bytes; served, the glue fetches
   // pkg/npe_lens_bg.wasm next to itself.
   if (typeof globalThis.npeLensWasmBytes === 'function') {
-    wasm.initSync({module: globalThis.npeLensWasmBytes()});
+    exports = wasm.initSync({module: globalThis.npeLensWasmBytes()});
   } else {
-    await wasm.default();
+    exports = await wasm.default();
   }
 }
 
@@ -85,7 +109,10 @@ function answer(request) {
       const charts = current().chartData(request.width ?? 800);
       analyzer.free();
       analyzer = null;
-      return {reply: {type: 'report', report, charts}, transfer: []};
+      return {
+        reply: {type: 'report', report, charts, wasmBytes: wasmBytes()},
+        transfer: [],
+      };
     }
     default:
       throw new Error(`unknown request type: ${request.type}`);
@@ -101,7 +128,15 @@ function current() {
 
 function progressReply() {
   return {
-    reply: {type: 'progress', progress: current().progress()},
+    reply: {
+      type: 'progress',
+      progress: current().progress(),
+      wasmBytes: wasmBytes(),
+    },
     transfer: [],
   };
+}
+
+function wasmBytes() {
+  return exports.memory.buffer.byteLength;
 }

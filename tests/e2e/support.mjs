@@ -16,10 +16,10 @@ export const FIXTURES = join(ROOT, 'tests', 'fixtures');
 /** How long the page may take to analyse a fixture, in milliseconds. */
 export const ANALYSIS_TIMEOUT_MS = 30_000;
 
-const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = '/usr/bin/chromium';
 
 /** Flags for a quiet, offline, container-friendly headless Chromium. */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
