@@ -6,7 +6,7 @@
 # cargo-fuzz builds with flags that need a nightly compiler;
 # RUSTC_BOOTSTRAP=1 lets the stable toolchain accept them, which is all
 # libFuzzer's instrumentation needs here. New inputs the fuzzer finds go
-# to fuzz/work/ (ignored by git); the committed seeds in fuzz/corpus/ stay
+# to fuzz/found/ (ignored by git); the committed seeds in fuzz/corpus/ stay
 # as they are.
 set -eu
 
@@ -15,10 +15,10 @@ seconds=${1:-60}
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
 for target in fields lines chunks; do
-  mkdir -p "fuzz/work/$target"
+  mkdir -p "fuzz/found/$target"
   echo "fuzz: $target for ${seconds}s"
-  log="fuzz/work/$target.log"
-  if ! cargo fuzz run -O "$target" "fuzz/work/$target" \
+  log="fuzz/found/$target.log"
+  if ! cargo fuzz run -O "$target" "fuzz/found/$target" \
     "fuzz/corpus/$target" -- -max_total_time="$seconds" \
     -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 >"$log" 2>&1
   then
