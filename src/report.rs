@@ -238,7 +238,9 @@ pub struct Report {
     pub events: Vec<EventReport>,
     /// Per downstream host.
     pub downstream_hosts: Vec<HostFigures>,
-    /// The per-minute series.
+    /// The per-minute series: the minutes with any message or error
+    /// event, in time order. Quiet minutes are left out, so a log whose
+    /// timestamps span months stays small; charts use their own series.
     pub minutes: Vec<Minute>,
 }
 
@@ -297,7 +299,12 @@ impl Report {
             artifacts: stats.artifacts,
             events,
             downstream_hosts: stats.downstream.clone(),
-            minutes: stats.minutes.clone(),
+            minutes: stats
+                .minutes
+                .iter()
+                .filter(|m| m.messages > 0 || m.errors > 0)
+                .cloned()
+                .collect(),
         }
     }
 }

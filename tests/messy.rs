@@ -184,3 +184,19 @@ fn files_of_every_kind_together() {
     // their lines count.
     assert_eq!(r.totals.lines, expected);
 }
+
+#[test]
+fn timestamps_months_apart_keep_the_report_small() {
+    // A stray date (a clock set wrong, a pasted line) must not fill the
+    // report with tens of thousands of empty minutes.
+    let line = |date: &str| {
+        format!(
+            "{date}:08:32:31:506-0500 [SEVERE] (SMTP_CONNECTION.5210) All \
+             forward hosts unavailable (tid=27 cid=<> reason=x)\n"
+        )
+    };
+    let text = line("12/Jun/12") + &line("12/Aug/12");
+    let r = report("span.log", text.as_bytes(), 4096);
+    assert_eq!(r["minutes"].as_array().unwrap().len(), 2);
+    assert!(r.to_string().len() < 20_000, "{}", r.to_string().len());
+}
