@@ -10,7 +10,8 @@
 //! FileReader loss, …) belong to no message: they follow the time window
 //! only, counted per minute as the analysis kept them. Other events and
 //! per-host tallies carry no times of their own beyond their first and
-//! last: they are kept when that span meets the window.
+//! last: they are kept when that span meets the window (and, for
+//! hosts, when the host filter names them).
 
 use crate::analysis::{Dataset, EventTally, KeptMessage, SampleLine, Step};
 use crate::chart::{self, ChartSeries};
@@ -237,7 +238,13 @@ pub fn filtered(
         hosts: data
             .hosts
             .iter()
-            .filter(|(_, h)| filter.meets_window(h.first, h.last))
+            .filter(|(sym, h)| {
+                filter.meets_window(h.first, h.last)
+                    && filter
+                        .host
+                        .as_deref()
+                        .map_or(true, |name| data.symbols.resolve(*sym) == name)
+            })
             .cloned()
             .collect(),
         messages,
@@ -607,6 +614,12 @@ mod tests {
             count(&data, filter)
         };
         assert_eq!(with(|f| f.host = Some("mx2.test".into())), 1);
+        let only =
+            Filter { host: Some("mx2.test".into()), ..Filter::default() };
+        let (report, _) = report_for(&data, &only, 100).unwrap();
+        let hosts: Vec<&str> =
+            report.downstream_hosts.iter().map(|h| h.host.as_str()).collect();
+        assert_eq!(hosts, ["mx2.test"]);
         assert_eq!(with(|f| f.code = Some(550)), 1);
         assert_eq!(with(|f| f.disposition = Some("BLOCK".into())), 1);
         assert_eq!(with(|f| f.sender_domain = Some("SENDER1.test".into())), 1);
