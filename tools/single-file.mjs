@@ -25,7 +25,7 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 
 const PKG_IMPORT = `import * as wasm from './pkg/npe_lens.js';`;
-/** `import {…} from './x.js';` of the page's own modules, one or more lines. */
+/** `import {…} from './x.js';` of the page's own modules, on any lines. */
 const LOCAL_IMPORT = /^import \{[^}]*\} from '\.\/[\w-]+\.js';\n/gm;
 const GLUE_EXPORT = 'export { initSync, __wbg_init as default };';
 
