@@ -160,16 +160,27 @@ export async function startExploring(o) {
   });
   delete state.filter.from;
   delete state.filter.to;
-  for (const key of ['host', 'sender_domain']) {
-    if (state.filter[key] && !o.facets[key === 'host' ? 'hosts' :
-      'sender_domains'].includes(state.filter[key])) {
-      delete state.filter[key];
-    }
-  }
+  dropAbsentValues(o.facets);
   fillFacets(o.facets);
   byIdX('story-section').hidden = true;
   byIdX('explore-section').hidden = false;
   await refresh();
+}
+
+/** Forgets filter values the new analysis does not have. */
+function dropAbsentValues(facets) {
+  const present = {
+    host: facets.hosts,
+    code: facets.codes,
+    disposition: facets.dispositions,
+    sender_domain: facets.sender_domains,
+  };
+  for (const [key, values] of Object.entries(present)) {
+    if (state.filter[key] !== undefined &&
+      !values.includes(state.filter[key])) {
+      delete state.filter[key];
+    }
+  }
 }
 
 /** Asks the worker for the view of the current window and filters. */

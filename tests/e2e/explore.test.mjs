@@ -166,11 +166,16 @@ for (const variant of variants) {
       await page.press('#filter-search', 'Enter');
       await page.waitForSelector('#filter-error', {state: 'hidden'});
 
-      // Sorting by a header, then a message's story with its raw lines.
+      // Sorting by a header (from the keyboard too), then a message's
+      // story with its raw lines.
+      const sortOf = (key) => page.getAttribute(
+          `#slowest-table th:has(button[data-sort="${key}"])`, 'aria-sort');
+      await page.focus('#slowest-table button[data-sort="send"]');
+      await page.keyboard.press('Enter');
+      assert.equal(await sortOf('send'), 'descending');
+      assert.equal(await sortOf('total'), 'none');
       await page.click('#slowest-table button[data-sort="size"]');
-      assert.equal(await page.getAttribute(
-          '#slowest-table th:has(button[data-sort="size"])', 'aria-sort'),
-      'descending');
+      assert.equal(await sortOf('size'), 'descending');
       await page.click('#slowest-table tbody button.link >> nth=0');
       await page.waitForFunction(() => /\.log:\d+: /.test(
           document.getElementById('story-lines').textContent));
@@ -212,6 +217,21 @@ for (const variant of variants) {
       }
       assert.equal(html.text.match(/<img /g)?.length, 3, 'three charts');
       assert.ok(!html.text.includes('<script'));
+
+      // Printing leaves the controls out and keeps the report.
+      await page.emulateMedia({media: 'print'});
+      for (const hidden of ['#filter-form', '.exports', '#brush-hint']) {
+        assert.ok(await page.isHidden(hidden), `${hidden} printed`);
+      }
+      assert.ok(await page.isVisible('#findings'));
+      assert.ok(await page.isVisible('#chart-timing svg'));
+      await page.emulateMedia({media: 'screen'});
+
+      // Only settings are remembered, never log content.
+      const saved = await page.evaluate(
+          () => localStorage.getItem('npe-lens-settings'));
+      assert.ok(saved && JSON.parse(saved).zone, saved);
+      assert.ok(!/@|example/.test(saved), saved);
       assert.deepEqual(errors, []);
       await page.close();
 
