@@ -5,7 +5,8 @@
 #                       page's sample and dist/npe-lens.html
 #   ./build.sh serve    build, then serve www/ on http://127.0.0.1:8080
 #   ./build.sh test     build, then run every test: native, wasm in
-#                       headless Chromium, and the page end to end
+#                       headless Chromium, the page end to end, and
+#                       the fuzzers for FUZZ_SECONDS (45) each
 #   ./build.sh bench    the native benchmark (tools/bench-native.sh);
 #                       the in-browser benchmark is not written yet
 set -eu
@@ -87,6 +88,8 @@ run_tests() {
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     cargo test --target "$TARGET" --no-default-features --test wasm
   node --test tests/e2e/
+  # Each fuzz target runs for a bounded time; any crash fails the run.
+  tools/fuzz.sh "${FUZZ_SECONDS:-45}"
 }
 
 case "${1:-}" in

@@ -74,6 +74,9 @@ pub struct FileReport {
     pub out_of_order_records: u64,
     /// The earlier file with the same bytes, when this one repeats it.
     pub duplicate_of: Option<String>,
+    /// Problems with the file, one plain sentence each, naming it and
+    /// saying what was done or what to do.
+    pub notes: Vec<String>,
 }
 
 /// Counts over all files (duplicates counted once).
@@ -311,7 +314,59 @@ fn file_report(f: &crate::analysis::FileSummary) -> FileReport {
         unrecognized_samples: f.unrecognized_samples.clone(),
         out_of_order_records: f.out_of_order,
         duplicate_of: f.duplicate_of.clone(),
+        notes: file_notes(f),
     }
+}
+
+/// One sentence per problem with a file, for stderr and the page alike.
+pub fn file_notes(f: &crate::analysis::FileSummary) -> Vec<String> {
+    let mut notes = Vec::new();
+    let name = &f.name;
+    let c = &f.counts;
+    if let Some(other) = &f.duplicate_of {
+        notes.push(format!(
+            "{name}: same bytes as {other}; its lines were counted once"
+        ));
+        return notes;
+    }
+    if c.lines == 0 {
+        notes.push(format!("{name}: the file is empty; nothing to analyze"));
+        return notes;
+    }
+    if f.format == crate::parse::LogFormat::Unknown {
+        notes.push(format!(
+            "{name}: this is not an NPE log (none of its {} lines has the \
+             shape of an operational or detector record); the other files \
+             were analyzed",
+            group(c.lines)
+        ));
+        return notes;
+    }
+    if let Some(first) = f.unrecognized_samples.first() {
+        notes.push(format!(
+            "{name}: {} of {} lines were not recognized and are counted \
+             apart, the first at line {}",
+            group(c.unrecognized),
+            group(c.lines),
+            group(first.line)
+        ));
+    }
+    if c.overlong > 0 {
+        notes.push(format!(
+            "{name}: {} lines longer than 64 KiB were cut; NPE records are \
+             far shorter, so the file may be damaged",
+            group(c.overlong)
+        ));
+    }
+    if f.out_of_order > 0 {
+        notes.push(format!(
+            "{name}: {} records are earlier than the one before them (a \
+             clock change, or files joined out of order); each is placed \
+             by its own time",
+            group(f.out_of_order)
+        ));
+    }
+    notes
 }
 
 /// Renders the report as text for a terminal, findings first.

@@ -287,3 +287,23 @@ fn html_report_holds_the_three_charts() {
     assert!(html.contains(npe_lens::chart::TIMING_TITLE));
     assert!(!html.contains("<script"));
 }
+
+#[test]
+fn junk_and_empty_files_are_named_and_the_rest_analyzed() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write(dir.path(), "empty.log", "");
+    let junk = dir.path().join("junk.log");
+    let bytes: Vec<u8> =
+        (0..20_000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(&junk, bytes).unwrap();
+    let good = write(dir.path(), "op0.log", KB160660);
+    let out = npe_lens(&["analyze", "--json", s(&empty), s(&junk), s(&good)]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.contains("empty.log: the file is empty"), "{err}");
+    assert!(err.contains("junk.log: this is not an NPE log"), "{err}");
+    let json = json_of(&out);
+    assert_eq!(json["totals"]["messages_complete"], 1);
+    assert_eq!(json["files"][1]["format"], "unknown");
+    let notes = json["files"][1]["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+}

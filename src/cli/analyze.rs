@@ -70,15 +70,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
         return Ok(());
     }
     let data = analysis.finish();
-    for f in &data.files {
-        if f.format == npe_lens::parse::LogFormat::Unknown && f.counts.lines > 0
-        {
-            warn!(
-                "{}: this is not an NPE log ({} lines, none recognized); \
-                 the other files were analyzed",
-                f.name, f.counts.lines
-            );
-        }
+    for note in data.files.iter().flat_map(npe_lens::report::file_notes) {
+        warn!("{note}");
     }
     let report = npe_lens::report_from_dataset(&data);
     let mut redactor = args.redact.then(|| Redactor::from_dataset(&data));
