@@ -416,7 +416,15 @@ function listenToBrush(figure) {
     const from = startX;
     startX = null;
     band.hidden = true;
-    if (from === null || Math.abs(e.clientX - from) < MIN_BRUSH_PX) {
+    if (from === null) {
+      return;
+    }
+    if (Math.abs(e.clientX - from) < MIN_BRUSH_PX) {
+      const t = timeAt(figure, e.clientX);
+      const slow = t === null ? null : slowestIn(bucketAt(t));
+      if (slow) {
+        openStory(slow.index);
+      }
       return;
     }
     const a = timeAt(figure, Math.min(from, e.clientX));
@@ -436,13 +444,17 @@ function showTip(figure, tip, e) {
     tip.hidden = true;
     return;
   }
-  const i = Math.min(s.buckets.length - 1,
-      Math.floor((t - s.start) / s.bucket_ms));
+  const i = bucketAt(t);
   const b = s.buckets[i];
   const start = new Date(s.start + i * s.bucket_ms).toISOString();
   const spread = (name, x) => x ?
     `${name} median ${secs(x.p50)} s, max ${secs(x.max)} s` :
     `${name} —`;
+  const slow = slowestIn(i);
+  const slowLine = slow ? `slowest listed: ${state.formatTime(slow.time)}, ` +
+    `receive ${secs(slow.receive)} s, detection ${secs(slow.detection)} ` +
+    `s, send ${secs(slow.send)} s, ${bytes(slow.size)}, code ` +
+    `${slow.code ?? '—'} (click to open)` : '';
   tip.textContent = [
     `${state.formatTime(start)}: ${count(b.messages)} message(s), ` +
       `${count(b.rejected)} refused, ${count(b.forward_errors)} ` +
@@ -450,12 +462,36 @@ function showTip(figure, tip, e) {
     spread('receive', b.receive),
     spread('detection', b.detection),
     spread('send', b.send),
-  ].join('\n');
+    slowLine,
+  ].filter(Boolean).join('\n');
   const box = figure.getBoundingClientRect();
   const x = e.clientX - box.left;
-  tip.style.left = `${Math.min(x + 12, box.width - 280)}px`;
+  tip.style.left = `${Math.max(0, Math.min(x + 12, box.width - 300))}px`;
   tip.style.top = `${e.clientY - box.top + 12}px`;
   tip.hidden = false;
+}
+
+/** The index of the bucket holding time `t`. */
+function bucketAt(t) {
+  const s = state.series;
+  return Math.max(0, Math.min(s.buckets.length - 1,
+      Math.floor((t - s.start) / s.bucket_ms)));
+}
+
+/** The slowest listed message (see the table) logged in bucket `i`. */
+function slowestIn(i) {
+  const s = state.series;
+  const from = s.start + i * s.bucket_ms;
+  const to = from + s.bucket_ms;
+  let found = null;
+  for (const r of state.view?.slowest ?? []) {
+    const t = r.time ? Date.parse(r.time) : NaN;
+    if (t >= from && t < to && (found === null ||
+      (r.total ?? -1) > (found.total ?? -1))) {
+      found = r;
+    }
+  }
+  return found;
 }
 
 /** Arrow keys move the window, [ narrows it, ] widens it, Escape resets. */

@@ -128,6 +128,8 @@ for (const variant of variants) {
         await page.mouse.move(box.x + box.width * 0.5, y);
         await page.waitForSelector('#chart-timing .chart-tip',
             {state: 'visible'});
+        assert.match(await page.textContent('#chart-timing .chart-tip'),
+            /message\(s\)[\s\S]*send median/);
         await page.screenshot({path: join(SHOTS, 'zoom.png')});
       }
 
