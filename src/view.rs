@@ -207,15 +207,12 @@ pub fn filtered(
     let mut matcher = Matcher::new(data, filter)?;
     let messages: Vec<Message> =
         data.messages.iter().filter(|m| matcher.keeps(m)).cloned().collect();
-    let kept = |k: &&KeptMessage| matcher_keeps(data, filter, &k.message);
-    let slowest = data
-        .slowest
-        .iter()
-        .map(|(step, list)| {
-            (*step, list.iter().filter(kept).cloned().collect())
-        })
-        .collect();
-    let notable = data.notable.iter().filter(kept).cloned().collect();
+    let mut kept = |list: &[KeptMessage]| -> Vec<KeptMessage> {
+        list.iter().filter(|k| matcher.keeps(&k.message)).cloned().collect()
+    };
+    let slowest =
+        data.slowest.iter().map(|(step, list)| (*step, kept(list))).collect();
+    let notable = kept(&data.notable);
     let error_minutes: BTreeMap<_, _> = data
         .error_minutes
         .iter()
@@ -253,12 +250,6 @@ pub fn filtered(
         notable,
         symbols: data.symbols.clone(),
     })
-}
-
-/// Whether a message passes a filter; for the few kept messages, where
-/// compiling the pattern again costs nothing worth saving.
-fn matcher_keeps(data: &Dataset, filter: &Filter, m: &Message) -> bool {
-    Matcher::new(data, filter).is_ok_and(|mut k| k.keeps(m))
 }
 
 /// Whether the minute starting at `minute` overlaps the window.
@@ -415,19 +406,23 @@ pub fn view_for(
     })
 }
 
+/// What the slowest-messages table ranks by: a value of a message.
+type Ranking = fn(&Message) -> Option<f64>;
+
+/// Each step, then size.
+const RANKINGS: [Ranking; 5] = [
+    |m| Step::Receive.of(m),
+    |m| Step::Detection.of(m),
+    |m| Step::Send.of(m),
+    |m| Step::Total.of(m),
+    |m| m.size.map(|s| s as f64),
+];
+
 /// The [`SLOWEST_ROWS`] slowest messages of each step and the largest,
 /// without repeats, slowest in total first.
 fn slowest_rows(data: &Dataset, indices: &[usize]) -> Vec<ViewRow> {
     let mut chosen: Vec<usize> = Vec::new();
-    let size = |m: &Message| m.size.map(|s| s as f64);
-    let keys: [&dyn Fn(&Message) -> Option<f64>; 5] = [
-        &|m| Step::Receive.of(m),
-        &|m| Step::Detection.of(m),
-        &|m| Step::Send.of(m),
-        &|m| Step::Total.of(m),
-        &size,
-    ];
-    for key in keys {
+    for key in RANKINGS {
         let mut ranked: Vec<(f64, usize)> = indices
             .iter()
             .filter_map(|&i| key(&data.messages[i]).map(|v| (v, i)))
@@ -469,7 +464,7 @@ fn codes_of(data: &Dataset, indices: &[usize]) -> Vec<CodeCount> {
             rejected,
         })
         .collect();
-    out.sort_by(|a, b| b.messages.cmp(&a.messages));
+    out.sort_by_key(|c| std::cmp::Reverse(c.messages));
     out
 }
 
