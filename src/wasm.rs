@@ -66,6 +66,18 @@ export interface Report {
     receive: Summary; detection: Summary; send: Summary; total: Summary;
   };
   findings: Finding[];
+  events: {
+    name: string; code: number | null; count: number;
+    first: string | null; last: string | null; error: boolean;
+  }[];
+  downstream_hosts: {
+    host: string; messages: number; rejected: number;
+    forward_connections: number; forward_errors: number; send: Summary;
+  }[];
+  minutes: {
+    start: number; messages: number; rejected: number; errors: number;
+    forward_errors: number;
+  }[];
 }
 
 /** min, median, 95th percentile and max of one step in a bucket. */

@@ -535,6 +535,7 @@ function showTables(view) {
   showSlowest(view.slowest);
   showHosts(view.report.downstream_hosts);
   showCodes(view.codes);
+  showEvents(view.report.events);
   showMinutes(view.report.minutes);
 }
 
@@ -623,6 +624,12 @@ function showHosts(hosts) {
 function showCodes(codes) {
   fillTable('codes-table', codes.map((c) => [c.code ?? 'none',
     count(c.messages), count(c.rejected)]));
+}
+
+function showEvents(events) {
+  const time = (t) => t ? state.formatTime(t) : '—';
+  fillTable('events-table', events.filter((e) => e.error).map((e) => [
+    e.name, e.code ?? '—', count(e.count), time(e.first), time(e.last)]));
 }
 
 function showMinutes(minutes) {

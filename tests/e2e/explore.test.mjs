@@ -106,6 +106,9 @@ for (const variant of variants) {
       assert.equal(await settled(page), 'done');
       const all = await inView(page);
       assert.ok(all > 1000, `${all} messages`);
+      const events = await page.locator('#events-table tbody th')
+          .allTextContents();
+      assert.ok(events.includes('forward-error'), events.join());
       assert.match(await page.textContent('#verdict-detail'),
           new RegExp(`^${all.toLocaleString('en-US')} message`));
 
