@@ -11,6 +11,7 @@
 //! merged, so a file given twice (same bytes) is recognised at its end and
 //! counted once.
 
+use crate::decode::{Decoder, Encoding};
 use crate::event::EventCode;
 use crate::message::{tid_of, Cid, Connection, Message, Origin, Outcome};
 use crate::parse::fields::{self, Fields, Millis};
@@ -120,6 +121,8 @@ pub struct FileSummary {
     pub unrecognized_samples: Vec<SampleLine>,
     /// Records written out of time order (earlier than the one before).
     pub out_of_order: u64,
+    /// The text encoding found, once the start of the file was read.
+    pub encoding: Option<Encoding>,
 }
 
 /// All that was seen of one kind of event.
@@ -333,6 +336,7 @@ pub struct Analysis {
 /// Per-file reading state.
 struct FileState {
     index: u32,
+    decoder: Decoder,
     reader: LineReader,
     carry: Vec<u8>,
     carry_dropped: u64,
@@ -375,9 +379,11 @@ impl Analysis {
             duplicate_of: None,
             unrecognized_samples: Vec::new(),
             out_of_order: 0,
+            encoding: None,
         };
         self.current = Some(FileState {
             index: self.files.len() as u32,
+            decoder: Decoder::new(),
             reader: LineReader::new(),
             carry: Vec::new(),
             carry_dropped: 0,
@@ -399,6 +405,7 @@ impl Analysis {
             duplicate_of: None,
             unrecognized_samples: Vec::new(),
             out_of_order: 0,
+            encoding: None,
         });
     }
 
@@ -417,22 +424,11 @@ impl Analysis {
             zone: CachedZone::new(&self.zone),
             symbols: &mut self.symbols,
         };
-        let mut rest = chunk;
-        if !file.carry.is_empty() || file.carry_dropped > 0 {
-            let Some(nl) = memchr::memchr(b'\n', rest) else {
-                file.append_carry(rest);
-                return;
-            };
-            file.append_carry(&rest[..nl]);
-            file.carry_line(&mut ctx);
-            rest = &rest[nl + 1..];
-        }
-        let mut start = 0;
-        for nl in memchr::memchr_iter(b'\n', rest) {
-            file.line(&rest[start..nl], nl - start, &mut ctx);
-            start = nl + 1;
-        }
-        file.append_carry(&rest[start..]);
+        // The decoder is taken out for the call so that its output can be
+        // read while the file state is updated.
+        let mut decoder = std::mem::take(&mut file.decoder);
+        file.split(decoder.decode(chunk), &mut ctx);
+        file.decoder = decoder;
         self.progress.lines = self.lines_so_far();
         self.progress.messages = self.total.messages.len() as u64
             + self
@@ -457,11 +453,14 @@ impl Analysis {
         let Some(mut file) = self.current.take() else {
             return;
         };
+        let mut ctx = LineContext {
+            zone: CachedZone::new(&self.zone),
+            symbols: &mut self.symbols,
+        };
+        let mut decoder = std::mem::take(&mut file.decoder);
+        file.split(decoder.finish(), &mut ctx);
+        file.summary.encoding = decoder.encoding();
         if !file.carry.is_empty() || file.carry_dropped > 0 {
-            let mut ctx = LineContext {
-                zone: CachedZone::new(&self.zone),
-                symbols: &mut self.symbols,
-            };
             file.carry_line(&mut ctx);
         }
         if file.detector_votes > 0 && file.tally.dated_headers > 0 {
@@ -500,7 +499,13 @@ impl Analysis {
         }
         let t = self.total;
         let mut messages = t.messages;
-        messages.sort_by_key(|m| (m.time.is_none(), m.time));
+        // Logs are written in time order, so the messages usually are
+        // already; a stable sort would still take a buffer of half their
+        // size.
+        let time_key = |m: &Message| (m.time.is_none(), m.time);
+        if !messages.windows(2).all(|w| time_key(&w[0]) <= time_key(&w[1])) {
+            messages.sort_by_key(time_key);
+        }
         let mut connections: Vec<Connection> = t.connections;
         connections.sort_by_key(|c| {
             (c.opened.or(c.closed).is_none(), c.opened.or(c.closed))
@@ -550,6 +555,52 @@ struct LineContext<'a> {
 }
 
 impl FileState {
+    /// Splits decoded text into physical lines. A line ends at `\n`, at
+    /// `\r\n`, or at a `\r` alone (old Mac line ends, and files where
+    /// tools mixed them); a line cut by the chunk's end waits in the
+    /// carry buffer for the rest.
+    fn split(&mut self, bytes: &[u8], ctx: &mut LineContext<'_>) {
+        if bytes.is_empty() {
+            return;
+        }
+        if self.carry.last() == Some(&b'\r') && bytes[0] != b'\n' {
+            // The previous chunk ended with a lone CR.
+            self.carry.pop();
+            self.carry_line(ctx);
+        }
+        if memchr::memchr(b'\r', bytes).is_none() {
+            let mut start = 0;
+            for nl in memchr::memchr_iter(b'\n', bytes) {
+                self.end_line(&bytes[start..nl], ctx);
+                start = nl + 1;
+            }
+            self.append_carry(&bytes[start..]);
+            return;
+        }
+        let mut start = 0;
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            let lone_cr = bytes[i] == b'\r'
+                && bytes.get(i + 1).is_some_and(|&next| next != b'\n');
+            if bytes[i] == b'\n' || lone_cr {
+                self.end_line(&bytes[start..i], ctx);
+                start = i + 1;
+            }
+        }
+        // A CR at the very end stays in the carry until the next byte
+        // tells whether a LF follows.
+        self.append_carry(&bytes[start..]);
+    }
+
+    /// Ends the line whose last part is `tail`, joining it to the carry.
+    fn end_line(&mut self, tail: &[u8], ctx: &mut LineContext<'_>) {
+        if self.carry.is_empty() && self.carry_dropped == 0 {
+            self.line(tail, tail.len(), ctx);
+        } else {
+            self.append_carry(tail);
+            self.carry_line(ctx);
+        }
+    }
+
     fn append_carry(&mut self, bytes: &[u8]) {
         let room = MAX_LINE_BYTES.saturating_sub(self.carry.len());
         let kept = bytes.len().min(room);
@@ -884,8 +935,8 @@ impl Tally {
     }
 
     fn merge(&mut self, other: Tally) {
-        self.messages.extend(other.messages);
-        self.connections.extend(other.connections);
+        append(&mut self.messages, other.messages);
+        append(&mut self.connections, other.connections);
         for (code, tally) in other.events {
             match self.events.get_mut(&code) {
                 Some(mine) => mine.merge(tally),
@@ -918,6 +969,17 @@ impl Tally {
     }
 }
 
+/// Appends `more` to `all`, taking its buffer when `all` is empty: the
+/// first file's records then stay where they are instead of being copied,
+/// which would briefly hold them twice.
+fn append<T>(all: &mut Vec<T>, mut more: Vec<T>) {
+    if all.is_empty() {
+        std::mem::swap(all, &mut more);
+    } else {
+        all.append(&mut more);
+    }
+}
+
 fn tid_and_remote(list: &[u8], symbols: &mut Symbols) -> (Option<u32>, Sym) {
     let mut tid = None;
     let mut remote = Sym::NONE;
@@ -936,11 +998,17 @@ fn field<'a>(list: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
 }
 
 fn sample_line(file: &str, origin: Origin, line: &[u8]) -> SampleLine {
-    let cut = &line[..line.len().min(SAMPLE_BYTES)];
+    let mut end = line.len().min(SAMPLE_BYTES);
+    // Cut before a UTF-8 continuation byte, not in the middle of a
+    // character, so the kept text stays valid UTF-8.
+    while end < line.len() && end > 0 && (line[end] & 0xC0) == 0x80 {
+        end -= 1;
+    }
+    let cut = &line[..end];
     SampleLine {
         file: file.to_string(),
         line: origin.line,
-        text: String::from_utf8_lossy(cut).into_owned(),
+        text: crate::decode::text_from_bytes(cut),
     }
 }
 

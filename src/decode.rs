@@ -33,6 +33,17 @@ pub struct Decoder {
     out: Vec<u8>,
 }
 
+impl Encoding {
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Bytes => "utf-8",
+            Encoding::Utf16Le => "utf-16le",
+            Encoding::Utf16Be => "utf-16be",
+        }
+    }
+}
+
 impl Default for Decoder {
     fn default() -> Decoder {
         Decoder::new()
@@ -174,6 +185,17 @@ fn utf16_to_utf8<'b>(
     &bytes[i..]
 }
 
+/// Text for display from log bytes: UTF-8 when they are valid UTF-8,
+/// otherwise read as Latin-1 (ISO 8859-1), where every byte is a character,
+/// so that `René` from a Western European server reads as such instead of
+/// as replacement marks.
+pub fn text_from_bytes(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +255,12 @@ mod tests {
         assert_eq!(decode_all(b"", 10), b"");
         let out = decode_all(&utf16le("ab", true), 10);
         assert_eq!(out, b"ab");
+    }
+
+    #[test]
+    fn latin1_text_reads_as_latin1() {
+        assert_eq!(text_from_bytes(b"Ren\xe9"), "René");
+        assert_eq!(text_from_bytes("René".as_bytes()), "René");
     }
 
     #[test]

@@ -249,7 +249,12 @@ const TEXT_CONTAINS: &[(&str, EventCode)] = &[
 ];
 
 fn starts_with_ignore_case(s: &[u8], prefix: &[u8]) -> bool {
-    s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix)
+    // The first byte rules out nearly every prefix: compare it alone
+    // before comparing the whole prefix, since tracing records of a
+    // detector log are tried against every known text.
+    s.len() >= prefix.len()
+        && s[0].eq_ignore_ascii_case(&prefix[0])
+        && s[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
 fn trim(s: &[u8]) -> &[u8] {

@@ -74,6 +74,9 @@ pub struct FileReport {
     pub out_of_order_records: u64,
     /// The earlier file with the same bytes, when this one repeats it.
     pub duplicate_of: Option<String>,
+    /// `utf-8` (which includes ASCII and single-byte text), `utf-16le` or
+    /// `utf-16be`.
+    pub encoding: &'static str,
     /// Problems with the file, one plain sentence each, naming it and
     /// saying what was done or what to do.
     pub notes: Vec<String>,
@@ -317,6 +320,7 @@ fn file_report(f: &crate::analysis::FileSummary) -> FileReport {
         unrecognized_samples: f.unrecognized_samples.clone(),
         out_of_order_records: f.out_of_order,
         duplicate_of: f.duplicate_of.clone(),
+        encoding: f.encoding.map_or("utf-8", |e| e.as_str()),
         notes: file_notes(f),
     }
 }

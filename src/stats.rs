@@ -37,7 +37,9 @@ impl Summary {
         if values.is_empty() {
             return Summary::default();
         }
-        values.sort_by(f64::total_cmp);
+        // Values equal under `total_cmp` have the same bits, so an unstable
+        // sort leaves them exactly as a stable one would, with less work.
+        values.sort_unstable_by(f64::total_cmp);
         let sum: f64 = values.iter().sum();
         Summary {
             count: values.len() as u64,
@@ -276,7 +278,7 @@ fn median_and_max(values: &mut [f64]) -> [f64; 2] {
     if values.is_empty() {
         return [0.0, 0.0];
     }
-    values.sort_by(f64::total_cmp);
+    values.sort_unstable_by(f64::total_cmp);
     [percentile(values, 0.5), values[values.len() - 1]]
 }
 

@@ -44,8 +44,8 @@ impl Symbols {
 
     /// The handle of `bytes`, interning it on first sight.
     ///
-    /// Empty input gives [`Sym::NONE`]. Bytes that are not UTF-8 are
-    /// stored with replacement characters.
+    /// Empty input gives [`Sym::NONE`]. Bytes that are not UTF-8 are read
+    /// as Latin-1.
     pub fn intern(&mut self, bytes: &[u8]) -> Sym {
         if bytes.is_empty() {
             return Sym::NONE;
@@ -54,7 +54,7 @@ impl Symbols {
             return sym;
         }
         let sym = Sym(self.strings.len() as u32);
-        let text = String::from_utf8_lossy(bytes).into_owned();
+        let text = crate::decode::text_from_bytes(bytes);
         self.strings.push(text.into_boxed_str());
         self.index.insert(bytes.into(), sym);
         sym

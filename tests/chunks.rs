@@ -2,27 +2,18 @@
 //! files in pieces, and a line or a two-line detector record may be split
 //! anywhere.
 
+mod common;
+
+use common::sample;
 use npe_lens::analysis::{Analysis, Options};
 use npe_lens::report_from_dataset;
 use serde_json::Value;
 
-const FIXTURES: &[(&str, &str)] = &[
-    (
-        "kb160660-operational.log",
-        include_str!("fixtures/samples/kb160660-operational.log"),
-    ),
-    (
-        "kb216504-detector-nodates.log",
-        include_str!("fixtures/samples/kb216504-detector-nodates.log"),
-    ),
-    (
-        "kb239570-detector.log",
-        include_str!("fixtures/samples/kb239570-detector.log"),
-    ),
-    (
-        "kb407328-detector-nodates.log",
-        include_str!("fixtures/samples/kb407328-detector-nodates.log"),
-    ),
+const FIXTURES: &[&str] = &[
+    "kb160660-operational.log",
+    "kb216504-detector-nodates.log",
+    "kb239570-detector.log",
+    "kb407328-detector-nodates.log",
 ];
 
 fn report_in_chunks(name: &str, bytes: &[u8], cuts: &[usize]) -> Value {
@@ -40,7 +31,8 @@ fn report_in_chunks(name: &str, bytes: &[u8], cuts: &[usize]) -> Value {
 
 #[test]
 fn split_at_every_byte_offset() {
-    for (name, text) in FIXTURES {
+    for name in FIXTURES {
+        let text = sample(name);
         let bytes = text.as_bytes();
         let whole = report_in_chunks(name, bytes, &[]);
         for cut in 0..=bytes.len() {
@@ -52,7 +44,8 @@ fn split_at_every_byte_offset() {
 
 #[test]
 fn one_byte_at_a_time() {
-    for (name, text) in FIXTURES {
+    for name in FIXTURES {
+        let text = sample(name);
         let bytes = text.as_bytes();
         let whole = report_in_chunks(name, bytes, &[]);
         let cuts: Vec<usize> = (1..bytes.len()).collect();
@@ -62,7 +55,7 @@ fn one_byte_at_a_time() {
 
 #[test]
 fn missing_final_newline_still_reads_the_last_line() {
-    let text = FIXTURES[0].1.trim_end();
+    let text = sample(FIXTURES[0]).trim_end();
     let r = report_in_chunks("op.log", text.as_bytes(), &[10]);
     assert_eq!(r["totals"]["lines"], 4);
     assert_eq!(r["totals"]["messages_complete"], 1);
@@ -70,7 +63,7 @@ fn missing_final_newline_still_reads_the_last_line() {
 
 #[test]
 fn crlf_line_ends_read_like_lf() {
-    let text = FIXTURES[0].1;
+    let text = sample(FIXTURES[0]);
     let crlf = text.replace('\n', "\r\n");
     let a = report_in_chunks("op.log", text.as_bytes(), &[]);
     let b = report_in_chunks("op.log", crlf.as_bytes(), &[]);
@@ -80,7 +73,7 @@ fn crlf_line_ends_read_like_lf() {
 
 #[test]
 fn utf8_byte_order_mark_is_skipped() {
-    let text = FIXTURES[0].1;
+    let text = sample(FIXTURES[0]);
     let with_bom = format!("\u{feff}{text}");
     let r = report_in_chunks("op.log", with_bom.as_bytes(), &[1]);
     assert_eq!(r["totals"]["unrecognized_lines"], 0);

@@ -307,3 +307,69 @@ fn junk_and_empty_files_are_named_and_the_rest_analyzed() {
     let notes = json["files"][1]["notes"].as_array().unwrap();
     assert_eq!(notes.len(), 1, "{notes:?}");
 }
+
+#[test]
+fn messy_files_in_several_bundles() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/messy");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .collect();
+    names.sort();
+    // Two bundles that share one file, as collections sent twice do.
+    for (bundle, part) in [("first.zip", 0), ("second.zip", 1)] {
+        let path = dir.path().join(bundle);
+        let mut zip =
+            zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let opts = zip::write::SimpleFileOptions::default();
+        for (i, file) in names.iter().enumerate() {
+            if i % 2 == part || i == 0 {
+                let inner = format!(
+                    "server/logs/{}",
+                    file.file_name().unwrap().to_str().unwrap()
+                );
+                zip.start_file(inner, opts).unwrap();
+                zip.write_all(&std::fs::read(file).unwrap()).unwrap();
+            }
+        }
+        zip.finish().unwrap();
+    }
+    let a = dir.path().join("first.zip");
+    let b = dir.path().join("second.zip");
+    let out = npe_lens(&["analyze", "--json", s(&a), s(&b)]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = json_of(&out);
+    assert_eq!(json["totals"]["files"], names.len() as u64 + 1);
+    assert_eq!(json["totals"]["duplicate_files"], 1, "{err}");
+    assert!(err.contains("binary-junk.log: this is not an NPE log"), "{err}");
+    assert!(err.contains("empty.log: the file is empty"), "{err}");
+    let encodings: Vec<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["encoding"].as_str().unwrap())
+        .collect();
+    assert!(encodings.contains(&"utf-16le") && encodings.contains(&"utf-16be"));
+}
+
+#[test]
+fn html_report_shows_injected_markup_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let payload = include_str!("fixtures/html-payload.log");
+    let log = write(dir.path(), "op0.log", payload);
+    let html = dir.path().join("report.html");
+    let out = npe_lens(&["analyze", "--html", s(&html), s(&log)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(&html).unwrap();
+    // The payloads reach the report (as evidence) but only escaped.
+    assert!(html.contains("__npeLensPwned"), "the payload text is shown");
+    for raw in ["<script>window", "<img src=x", "onerror=\"window"] {
+        assert!(!html.contains(raw), "{raw} left unescaped");
+    }
+    // The report's own policy forbids scripts even if one slipped through.
+    assert!(html.contains("default-src 'none'"));
+    assert!(!html.contains("script-src"));
+}

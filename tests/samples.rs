@@ -4,54 +4,14 @@
 //! Broadcom knowledge article. Each must be read without loss, and the
 //! figures the articles compute by hand must come out the same.
 
+mod common;
+
+use common::{sample, SAMPLES};
 use npe_lens::{analyze, Options, Report};
 use serde_json::Value;
 
-const SAMPLES: &[(&str, &str)] = &[
-    (
-        "kb159771-detector.log",
-        include_str!("fixtures/samples/kb159771-detector.log"),
-    ),
-    (
-        "kb160111-operational.log",
-        include_str!("fixtures/samples/kb160111-operational.log"),
-    ),
-    (
-        "kb160136-detection-operational.log",
-        include_str!("fixtures/samples/kb160136-detection-operational.log"),
-    ),
-    (
-        "kb160660-operational.log",
-        include_str!("fixtures/samples/kb160660-operational.log"),
-    ),
-    (
-        "kb216504-detector-nodates.log",
-        include_str!("fixtures/samples/kb216504-detector-nodates.log"),
-    ),
-    (
-        "kb239570-detector.log",
-        include_str!("fixtures/samples/kb239570-detector.log"),
-    ),
-    (
-        "kb407328-detector-nodates.log",
-        include_str!("fixtures/samples/kb407328-detector-nodates.log"),
-    ),
-    (
-        "kb432573-operational-fragment.log",
-        include_str!("fixtures/samples/kb432573-operational-fragment.log"),
-    ),
-];
-
 fn report_of(name: &str, text: &str) -> Report {
     analyze(&[(name, text.as_bytes())], Options::default())
-}
-
-fn sample(name: &str) -> &'static str {
-    SAMPLES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .unwrap_or_else(|| panic!("no sample {name}"))
-        .1
 }
 
 #[test]

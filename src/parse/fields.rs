@@ -109,6 +109,42 @@ pub const OPERATIONAL_STAMP_LEN: usize = 27;
 /// Returns the instant in UTC milliseconds; `None` when `s` does not start
 /// with a well-formed stamp. Two-digit years are read as 20yy.
 pub fn parse_operational_stamp(s: &[u8]) -> Option<Millis> {
+    parse_operational_stamp_with(s, &mut DayCache::default())
+}
+
+/// The date part of the last operational stamp read, `dd/Mon/yy`, and its
+/// day number: consecutive records nearly always fall on the same day,
+/// and turning a date into days is the costliest step of reading a stamp.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DayCache {
+    /// All zeros, which no valid stamp starts with, until a date is read.
+    date: [u8; 9],
+    days: i64,
+}
+
+impl DayCache {
+    /// The day number of a `dd/Mon/yy` date, read or remembered.
+    fn days(&mut self, date: &[u8]) -> Option<i64> {
+        if date == self.date {
+            return Some(self.days);
+        }
+        let day = two_digits(date[0], date[1])?;
+        let month = month_from_abbrev(&date[3..6])?;
+        let year = 2000 + two_digits(date[7], date[8])?;
+        if day == 0 || day > 31 {
+            return None;
+        }
+        self.days = days_from_civil(year, i64::from(month), day);
+        self.date.copy_from_slice(date);
+        Some(self.days)
+    }
+}
+
+/// [`parse_operational_stamp`], remembering the day between calls.
+pub fn parse_operational_stamp_with(
+    s: &[u8],
+    cache: &mut DayCache,
+) -> Option<Millis> {
     if s.len() < OPERATIONAL_STAMP_LEN {
         return None;
     }
@@ -119,9 +155,7 @@ pub fn parse_operational_stamp(s: &[u8]) -> Option<Millis> {
     if s[15] != b':' || s[18] != b':' {
         return None;
     }
-    let day = two_digits(s[0], s[1])?;
-    let month = month_from_abbrev(&s[3..6])?;
-    let year = 2000 + two_digits(s[7], s[8])?;
+    let days = cache.days(&s[..9])?;
     let hour = two_digits(s[10], s[11])?;
     let minute = two_digits(s[13], s[14])?;
     let second = two_digits(s[16], s[17])?;
@@ -133,10 +167,9 @@ pub fn parse_operational_stamp(s: &[u8]) -> Option<Millis> {
     };
     let off_h = two_digits(s[23], s[24])?;
     let off_m = two_digits(s[25], s[26])?;
-    if day == 0 || day > 31 || hour > 23 || minute > 59 || second > 60 {
+    if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
-    let days = days_from_civil(year, i64::from(month), day);
     let local =
         ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1_000 + millis;
     let offset = sign * (off_h * 60 + off_m) * 60_000;
@@ -358,18 +391,38 @@ pub struct Field<'a> {
 /// followed by a `key=` and ends at the last `)` of the line; a body
 /// without one, such as `Peer disconnected unexpectedly`, gives `None`.
 pub fn split_field_list(body: &[u8]) -> (&[u8], Option<&[u8]>) {
-    let mut from = 0;
-    while let Some(i) = memchr::memmem::find(&body[from..], b" (") {
-        let open = from + i;
-        let inner = &body[open + 2..];
+    // Looking for `(` alone and checking the byte before it finds the same
+    // ` (` as a two-byte search, without setting up a substring searcher
+    // for every line.
+    let mut from = 1;
+    while let Some(i) = body.get(from..).and_then(|s| memchr::memchr(b'(', s)) {
+        let paren = from + i;
+        from = paren + 1;
+        if body[paren - 1] != b' ' {
+            continue;
+        }
+        let inner = &body[paren + 1..];
         if key_len_at(inner).is_some() {
             let end = memchr::memrchr(b')', inner).unwrap_or(inner.len());
-            return (&body[..open], Some(&inner[..end]));
+            return (&body[..paren - 1], Some(&inner[..end]));
         }
-        from = open + 2;
     }
     (body, None)
 }
+
+/// Whether a byte may appear in a key: lower-case letters, digits and
+/// underscores. A table, because the field scanner asks for every byte of
+/// every key on every record.
+const KEY_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_';
+        b += 1;
+    }
+    table
+};
 
 /// Length of `key` when `s` starts with `key=` (lower-case letters, digits
 /// and underscores, starting with a letter).
@@ -378,9 +431,7 @@ fn key_len_at(s: &[u8]) -> Option<usize> {
     if !first.is_ascii_lowercase() {
         return None;
     }
-    let n = s.iter().position(|&b| {
-        !(b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit())
-    })?;
+    let n = s.iter().position(|&b| !KEY_BYTES[usize::from(b)])?;
     (s[n] == b'=').then_some(n)
 }
 
@@ -391,12 +442,32 @@ fn key_len_at(s: &[u8]) -> Option<usize> {
 pub struct Fields<'a> {
     s: &'a [u8],
     at: usize,
+    /// The length of the key at `at`, when scanning the value before it
+    /// has already read it: each key is then read once, not twice.
+    key_len: Option<usize>,
 }
 
 impl<'a> Fields<'a> {
     /// Iterates over the pairs of `list`, the text inside the parentheses.
     pub fn new(list: &'a [u8]) -> Fields<'a> {
-        Fields { s: list, at: 0 }
+        Fields { s: list, at: 0, key_len: None }
+    }
+
+    /// Moves to the next key, past spaces and stretches that are not
+    /// pairs; returns its length.
+    fn find_key(&mut self) -> Option<usize> {
+        loop {
+            while self.s.get(self.at) == Some(&b' ') {
+                self.at += 1;
+            }
+            let rest = self.s.get(self.at..).filter(|r| !r.is_empty())?;
+            match key_len_at(rest) {
+                Some(n) => return Some(n),
+                None => {
+                    self.at += memchr::memchr(b' ', rest).unwrap_or(rest.len())
+                }
+            }
+        }
     }
 }
 
@@ -404,51 +475,54 @@ impl<'a> Iterator for Fields<'a> {
     type Item = Field<'a>;
 
     fn next(&mut self) -> Option<Field<'a>> {
-        loop {
-            while self.s.get(self.at) == Some(&b' ') {
-                self.at += 1;
-            }
-            if self.at >= self.s.len() {
-                return None;
-            }
-            let rest = &self.s[self.at..];
-            let Some(klen) = key_len_at(rest) else {
-                self.at += memchr::memchr(b' ', rest).unwrap_or(rest.len());
-                continue;
-            };
-            let key = &rest[..klen];
-            let vstart = self.at + klen + 1;
-            let (value, end) = scan_value(self.s, vstart);
-            self.at = end;
-            return Some(Field { key, value });
+        let klen = match self.key_len.take() {
+            Some(n) => n,
+            None => self.find_key()?,
+        };
+        let key = &self.s[self.at..self.at + klen];
+        let (value, end, next_key) = scan_value(self.s, self.at + klen + 1);
+        self.at = end;
+        if next_key.is_some() {
+            // The next key starts after the one space that ends the value.
+            self.at += 1;
+            self.key_len = next_key;
         }
+        Some(Field { key, value })
     }
 }
 
-/// Scans the value that starts at `s[start]`; returns it without
-/// delimiters and the offset just after it.
-fn scan_value(s: &[u8], start: usize) -> (&[u8], usize) {
+/// A scanned value: its text without delimiters, the offset just after
+/// it, and the length of the key that follows after one space, if a key
+/// follows.
+type Scanned<'a> = (&'a [u8], usize, Option<usize>);
+
+/// Scans the value that starts at `s[start]`.
+fn scan_value(s: &[u8], start: usize) -> Scanned<'_> {
     match s.get(start) {
         Some(b'<') => scan_delimited(s, start, b'<', b'>'),
         Some(b'[') => scan_delimited(s, start, b'[', b']'),
         _ => {
-            let end = next_key_start(s, start).unwrap_or(s.len());
+            let next = next_key_start(s, start);
+            let end = next.map_or(s.len(), |(space, _)| space);
             let mut value_end = end;
             while value_end > start && s[value_end - 1] == b' ' {
                 value_end -= 1;
             }
-            (&s[start..value_end], end)
+            (&s[start..value_end], end, next.map(|(_, klen)| klen))
         }
     }
 }
 
-/// The offset of the space before the next ` key=` at or after `from`.
-fn next_key_start(s: &[u8], from: usize) -> Option<usize> {
+/// The offset of the space before the next ` key=` at or after `from`,
+/// and the length of that key.
+fn next_key_start(s: &[u8], from: usize) -> Option<(usize, usize)> {
     let mut at = from;
-    while let Some(i) = memchr::memchr(b' ', &s[at..]) {
+    // Bare values are mostly a few bytes long, where a plain loop beats
+    // setting up a vectorised search.
+    while let Some(i) = s[at..].iter().position(|&b| b == b' ') {
         let space = at + i;
-        if key_len_at(&s[space + 1..]).is_some() {
-            return Some(space);
+        if let Some(klen) = key_len_at(&s[space + 1..]) {
+            return Some((space, klen));
         }
         at = space + 1;
     }
@@ -462,40 +536,48 @@ fn next_key_start(s: &[u8], from: usize) -> Option<usize> {
 /// is balanced wins; when none balances (the text holds a stray `<` or
 /// `>`), the first candidate wins, so one odd reply text cannot swallow
 /// the `rtime`, `dtime` and `mtime` after it.
-fn scan_delimited(
-    s: &[u8],
-    start: usize,
-    open: u8,
-    close: u8,
-) -> (&[u8], usize) {
+fn scan_delimited(s: &[u8], start: usize, open: u8, close: u8) -> Scanned<'_> {
     let mut depth = 0i32;
     let mut first_candidate = None;
-    for i in start..s.len() {
-        let b = s[i];
-        if b == open {
+    let mut at = start;
+    // Only the delimiters change the nesting, so jump from one to the next.
+    while let Some(i) = memchr::memchr2(open, close, &s[at..]) {
+        let i = at + i;
+        at = i + 1;
+        if s[i] == open {
             depth += 1;
-        } else if b == close {
-            depth -= 1;
-            let after = &s[i + 1..];
-            let at_boundary = after.is_empty()
-                || (after[0] == b' '
-                    && (after[1..].iter().all(|&b| b == b' ')
-                        || key_len_at(&after[1..]).is_some()));
-            if at_boundary {
-                if depth == 0 {
-                    return (&s[start + 1..i], i + 1);
-                }
-                first_candidate.get_or_insert(i);
+            continue;
+        }
+        depth -= 1;
+        if let Some(next_key) = value_end_at(&s[i + 1..]) {
+            if depth == 0 {
+                return (&s[start + 1..i], i + 1, next_key);
             }
+            first_candidate.get_or_insert((i, next_key));
         }
     }
     match first_candidate {
-        Some(i) => (&s[start + 1..i], i + 1),
+        Some((i, next_key)) => (&s[start + 1..i], i + 1, next_key),
         // No closing delimiter at all: the value runs to the next key.
         None => {
-            let end = next_key_start(s, start).unwrap_or(s.len());
-            (&s[start + 1..end], end)
+            let next = next_key_start(s, start);
+            let end = next.map_or(s.len(), |(space, _)| space);
+            (&s[start + 1..end], end, next.map(|(_, klen)| klen))
         }
+    }
+}
+
+/// Whether `after`, the text after a closing delimiter, ends the value:
+/// `Some(None)` at the end of the list (maybe with trailing spaces),
+/// `Some(Some(n))` before a space and a key of length `n`.
+fn value_end_at(after: &[u8]) -> Option<Option<usize>> {
+    match after.split_first() {
+        None => Some(None),
+        Some((&b' ', rest)) => match key_len_at(rest) {
+            Some(n) => Some(Some(n)),
+            None => rest.iter().all(|&b| b == b' ').then_some(None),
+        },
+        Some(_) => None,
     }
 }
 

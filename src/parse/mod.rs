@@ -22,7 +22,7 @@
 pub mod fields;
 
 use crate::event::EventCode;
-use fields::{LocalTime, Millis};
+use fields::{DayCache, LocalTime, Millis};
 
 /// The log format of a file, decided from the lines it holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -140,6 +140,8 @@ pub trait LocalToUtc {
 pub struct LineReader {
     header_time: Option<Millis>,
     in_detector_record: bool,
+    days: DayCache,
+    stamps: StampCache,
 }
 
 impl LineReader {
@@ -158,7 +160,8 @@ impl LineReader {
             return Line::Blank;
         };
         if first.is_ascii_digit() {
-            if let Some(rec) = parse_operational_line(line) {
+            if let Some(rec) = parse_operational_line_with(line, &mut self.days)
+            {
                 self.in_detector_record = false;
                 return Line::Operational(rec);
             }
@@ -179,7 +182,7 @@ impl LineReader {
             return Line::DetectorBody(rec);
         }
         if first.is_ascii_uppercase() {
-            if let Some((local, rest)) = fields::parse_detector_stamp(line) {
+            if let Some((local, rest)) = self.stamps.parse(line) {
                 if is_class_and_method(rest) || rest.is_empty() {
                     self.header_time = Some(zone.to_utc(local));
                     self.in_detector_record = true;
@@ -230,9 +233,60 @@ impl LineReader {
     }
 }
 
+/// The longest detector stamp remembered: `September 30, 2022 12:59:59 PM`
+/// fits, and longer ones are simply read each time.
+const STAMP_CACHE_BYTES: usize = 32;
+
+/// The text of the last detector stamp read, up to its AM/PM marker, and
+/// the time it stands for. Detector logs write many records a second, so
+/// most headers repeat the stamp of the one before, and comparing bytes
+/// costs less than reading the date again.
+#[derive(Debug, Default)]
+struct StampCache {
+    text: [u8; STAMP_CACHE_BYTES],
+    len: usize,
+    local: Option<LocalTime>,
+}
+
+impl StampCache {
+    /// [`fields::parse_detector_stamp`], answered from the last stamp when
+    /// the line repeats it.
+    fn parse<'a>(&mut self, line: &'a [u8]) -> Option<(LocalTime, &'a [u8])> {
+        if let Some(local) = self.local {
+            let stamp = &self.text[..self.len];
+            // A letter after the marker would make it another word.
+            if line.starts_with(stamp)
+                && !line.get(stamp.len()).is_some_and(u8::is_ascii_alphabetic)
+            {
+                let rest = &line[stamp.len()..];
+                return Some((local, rest.strip_prefix(b" ").unwrap_or(rest)));
+            }
+        }
+        let (local, rest) = fields::parse_detector_stamp(line)?;
+        let mut len = line.len() - rest.len();
+        if line[len - 1] == b' ' {
+            // The stamp ends with its marker; the space was stripped.
+            len -= 1;
+        }
+        if len <= STAMP_CACHE_BYTES {
+            self.text[..len].copy_from_slice(&line[..len]);
+            self.len = len;
+            self.local = Some(local);
+        }
+        Some((local, rest))
+    }
+}
+
 /// Reads an operational line that starts with its timestamp.
 pub fn parse_operational_line(line: &[u8]) -> Option<Record<'_>> {
-    let time = fields::parse_operational_stamp(line)?;
+    parse_operational_line_with(line, &mut DayCache::default())
+}
+
+fn parse_operational_line_with<'a>(
+    line: &'a [u8],
+    days: &mut DayCache,
+) -> Option<Record<'a>> {
+    let time = fields::parse_operational_stamp_with(line, days)?;
     let rest = line.get(fields::OPERATIONAL_STAMP_LEN..)?;
     let rest = rest.strip_prefix(b" ")?;
     parse_bracketed_record(rest, Some(time))
@@ -310,21 +364,29 @@ fn is_java_name(s: &[u8], dotted: bool) -> bool {
     if !(first.is_ascii_alphabetic() || first == b'_' || first == b'$') {
         return false;
     }
-    let mut dots = 0;
-    for &b in s {
-        match b {
-            b'.' => dots += 1,
-            b'_' | b'$' | b'<' | b'>' => {}
-            _ if b.is_ascii_alphanumeric() => {}
-            _ => return false,
-        }
+    if !s.iter().all(|&b| JAVA_NAME_BYTES[usize::from(b)]) {
+        return false;
     }
     if dotted {
-        dots >= 1 && !s.ends_with(b".")
+        memchr::memchr(b'.', s).is_some() && !s.ends_with(b".")
     } else {
-        dots == 0
+        memchr::memchr(b'.', s).is_none()
     }
 }
+
+/// The bytes of a Java class or method name, dots included: looked up in
+/// a table, since every header of a detector log is checked this way.
+const JAVA_NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'.' | b'_' | b'$' | b'<' | b'>');
+        b += 1;
+    }
+    table
+};
 
 /// `com.example.SomeException: message` or `Caused by: …`: the first line
 /// of a Java stack trace.
@@ -420,6 +482,21 @@ mod tests {
                 "body:DetectionTimeout"
             ]
         );
+    }
+
+    #[test]
+    fn remembered_stamp_reads_as_a_fresh_one() {
+        let mut stamps = StampCache::default();
+        let lines: [&[u8]; 5] = [
+            b"Mar 2, 2026 8:00:00 AM com.x.Y run",
+            b"Mar 2, 2026 8:00:00 AM com.x.Y stop",
+            b"Mar 2, 2026 8:00:00 AMX com.x.Y run",
+            b"Mar 2, 2026 8:00:00 AM",
+            b"Mar 2, 2026 8:00:01 AM  com.x.Y run",
+        ];
+        for line in lines {
+            assert_eq!(stamps.parse(line), fields::parse_detector_stamp(line));
+        }
     }
 
     #[test]
