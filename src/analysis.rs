@@ -472,6 +472,10 @@ impl Analysis {
                 (op, det) if op >= det => LogFormat::Operational,
                 _ => LogFormat::Detector,
             };
+        // TODO: Only byte-identical files are recognised. Two copies of a
+        // log taken at different moments overlap without being equal, and
+        // their shared records are counted twice. A per-record key (time,
+        // cid and dlp_id) checked at merge time would drop the repeats.
         let key = (file.hasher.digest(), file.summary.bytes);
         let index = file.index as usize;
         if let Some(&earlier) = self.fingerprints.get(&key) {
@@ -886,6 +890,10 @@ impl Tally {
             _ => {
                 // Closed without an accept in this file: opened before the
                 // file starts (rotation) or pasted alone.
+                // TODO: Such a session is counted as its own connection,
+                // apart from its accept in the older rotated file. Keeping
+                // the open connections of each file and matching them at
+                // merge time, in time order, would join the two halves.
                 self.connections.push(Connection {
                     cid,
                     tid,

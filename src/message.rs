@@ -171,6 +171,10 @@ pub struct Origin {
     /// 1-based line number.
     pub line: u64,
     /// Byte offset of the line's start in the (decompressed) file.
+    ///
+    /// TODO: For a UTF-16 file this counts the UTF-8 text it was decoded
+    /// to, so it cannot be used to re-read the raw line from the file.
+    /// Keeping a map from decoded to raw offsets per chunk would fix it.
     pub offset: u64,
 }
 

@@ -127,6 +127,9 @@ fn read_stream(
     result
 }
 
+// TODO: A .zip inside a .zip is skipped: a bundle of bundles is rare, and
+// reading it needs the inner archive in memory (zip needs to seek). Reading
+// inner archives up to a size limit would cover it.
 fn read_zip(
     file: File,
     name: &str,

@@ -70,6 +70,11 @@ pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+// TODO: java.util.logging prints month names in the server's locale, so a
+// detector log from a German or French server has `Mär` or `mars` and its
+// headers go unrecognized. A table of the common locales' abbreviations
+// would cover them; no such log has been seen yet.
+
 /// Month number (1–12) from an English three-letter abbreviation.
 ///
 /// Any letter case is accepted; full month names are matched by their
