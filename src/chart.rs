@@ -136,6 +136,27 @@ const STEPS: [(Step, RGBColor); 3] = [
 /// backgrounds (the page restyles text for its theme).
 const INK: RGBColor = RGBColor(0x6b, 0x6b, 0x6b);
 
+/// The timing chart's title in reports.
+pub const TIMING_TITLE: &str = "Time per message: receive, detection, send";
+
+/// The error chart's title in reports.
+pub const ERRORS_TITLE: &str = "Forward-host errors and refused messages";
+
+/// The distribution chart's title in reports.
+pub const DISTRIBUTION_TITLE: &str = "How long each step takes";
+
+/// Pixels left of every plot, for the duration or count labels.
+pub const PLOT_LEFT_PX: u32 = 64;
+
+/// Pixels right of every plot.
+pub const PLOT_RIGHT_PX: u32 = 16;
+
+/// The pixel columns a chart `width` pixels wide plots its time axis on:
+/// the page maps pointer positions to times with them.
+pub fn plot_x_range(width: u32) -> (u32, u32) {
+    (PLOT_LEFT_PX, width.saturating_sub(PLOT_RIGHT_PX).max(PLOT_LEFT_PX + 1))
+}
+
 /// Forward-error bars.
 const ERROR_RED: RGBColor = RGBColor(0xc6, 0x28, 0x28);
 
@@ -329,9 +350,9 @@ fn timing_panel(
     let (x0, x1) = time_bounds(series);
     let floor = FLOOR_SECONDS.log10();
     let mut chart = ChartBuilder::on(area)
-        .margin_right(16)
+        .margin_right(PLOT_RIGHT_PX)
         .x_label_area_size(if with_time_labels { 34 } else { 6 })
-        .y_label_area_size(64)
+        .y_label_area_size(PLOT_LEFT_PX)
         .caption(step_title(step), small_font())
         .build_cartesian_2d(x0..x1, floor..ceiling)?;
     let format_x = |x: &f64| time_label(zone, series, *x);
@@ -412,9 +433,9 @@ pub fn render_error_chart(
             .unwrap_or(0)
             .max(1);
         let mut chart = ChartBuilder::on(&root)
-            .margin_right(16)
+            .margin_right(PLOT_RIGHT_PX)
             .x_label_area_size(34)
-            .y_label_area_size(64)
+            .y_label_area_size(PLOT_LEFT_PX)
             .build_cartesian_2d(x0..x1, 0u32..top + top / 10 + 1)?;
         let format_x = |x: &f64| time_label(&zone, series, *x);
         let mut mesh = chart.configure_mesh();
@@ -483,9 +504,9 @@ pub fn render_distribution_chart(
             shares.iter().flatten().map(|p| p.1).fold(0.0, f64::max).max(1.0);
         let (lo, hi) = histogram_bounds(series);
         let mut chart = ChartBuilder::on(&root)
-            .margin_right(16)
+            .margin_right(PLOT_RIGHT_PX)
             .x_label_area_size(40)
-            .y_label_area_size(64)
+            .y_label_area_size(PLOT_LEFT_PX)
             .build_cartesian_2d(lo..hi, 0.0..top * 1.1)?;
         let format_x = |x: &f64| seconds_label(10f64.powf(*x));
         let format_y = |y: &f64| format!("{y:.0} %");

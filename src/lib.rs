@@ -37,6 +37,7 @@ pub mod decode;
 pub mod diagnose;
 pub mod error;
 pub mod event;
+pub mod export;
 pub mod generate;
 pub mod html;
 pub mod message;
@@ -46,6 +47,7 @@ pub mod report;
 pub mod stats;
 pub mod symbols;
 pub mod timing;
+pub mod view;
 pub mod zone;
 
 #[cfg(target_arch = "wasm32")]

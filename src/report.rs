@@ -129,6 +129,8 @@ pub struct EventReport {
     /// Latest.
     #[serde(serialize_with = "serialize_opt_time")]
     pub last: Option<Millis>,
+    /// Whether the kind is an error (counted per minute for charts).
+    pub error: bool,
 }
 
 /// One message, with its values resolved, as the CSV and tables show it.
@@ -285,6 +287,7 @@ impl Report {
                 count: e.count,
                 first: e.first,
                 last: e.last,
+                error: e.code.is_error(),
             })
             .collect();
         Report {

@@ -24,7 +24,7 @@ impl Sym {
 }
 
 /// The table of interned strings of one analysis.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Symbols {
     strings: Vec<Box<str>>,
     index: FxHashMap<Box<[u8]>, Sym>,

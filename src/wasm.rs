@@ -12,9 +12,14 @@
 
 use crate::analysis::{Analysis, Dataset, Options};
 use crate::chart::{self, ChartSeries};
+use crate::html::{render_html_report, Chart};
+use crate::message::Connection;
+use crate::redact::Redactor;
+use crate::report::serialize_opt_time;
+use crate::view::{self, Filter, ViewRow};
 use crate::zone::Zone;
 use js_sys::Uint8Array;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -62,6 +67,18 @@ export interface Report {
     receive: Summary; detection: Summary; send: Summary; total: Summary;
   };
   findings: Finding[];
+  events: {
+    name: string; code: number | null; count: number;
+    first: string | null; last: string | null; error: boolean;
+  }[];
+  downstream_hosts: {
+    host: string; messages: number; rejected: number;
+    forward_connections: number; forward_errors: number; send: Summary;
+  }[];
+  minutes: {
+    start: number; messages: number; rejected: number; errors: number;
+    forward_errors: number;
+  }[];
 }
 
 /** min, median, 95th percentile and max of one step in a bucket. */
@@ -80,6 +97,52 @@ export interface ChartSeries {
     counts: number[];
   }[];
 }
+
+/** What part of the analysis to look at (times: UTC milliseconds). */
+export interface Filter {
+  from?: number | null; to?: number | null; host?: string | null;
+  code?: number | null; disposition?: string | null;
+  sender_domain?: string | null; min_size?: number | null;
+  max_size?: number | null; search?: string | null;
+}
+
+/** One message of the tables (a CSV row plus where it is). */
+export interface ViewRow {
+  index: number; offset: number; file_index: number;
+  time: string | null; file: string; line: number; outcome: string;
+  receive: number | null; detection: number | null; send: number | null;
+  total: number | null; artifact: string | null; size: number | null;
+  recipients: number | null; sender_domain: string; code: number | null;
+  estatus: string; disposition: string; downstream: string; tid: string;
+  cid: string; reply: string; reason: string;
+}
+
+/** The report, chart data and tables of a filtered part. */
+export interface View {
+  report: Report; chartData: ChartSeries; slowest: ViewRow[];
+  codes: { code: number | null; messages: number; rejected: number }[];
+  messages: number;
+}
+
+/** The values each filter can take, most frequent first. */
+export interface Facets {
+  hosts: string[]; codes: number[]; dispositions: string[];
+  sender_domains: string[];
+}
+
+/** A message with its connection, for the page to find its lines. */
+export interface Story {
+  message: ViewRow;
+  connection: {
+    cid: string; remote: string; opened: string | null;
+    closed: string | null; messages: number | null;
+    duration: number | null; file_index: number; line: number;
+    offset: number;
+  } | null;
+}
+
+/** A chart as drawn on the page, for the HTML report. */
+export interface ChartImage { title: string; svg: string; }
 "#;
 
 /// Pixels of plot width per time bucket: two keeps the median line
@@ -240,13 +303,210 @@ impl Analyzer {
     }
 }
 
+#[wasm_bindgen]
 impl Analyzer {
+    /// The report, chart data and tables of the part of a finished
+    /// analysis that `filter` keeps, charts about `width` pixels wide.
+    ///
+    /// # Errors
+    ///
+    /// Fails before [`Analyzer::finish`], or when the filter is not one
+    /// (a bad search pattern, a malformed object).
+    #[wasm_bindgen(unchecked_return_type = "View")]
+    pub fn view(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Filter")] filter: JsValue,
+        width: u32,
+    ) -> Result<JsValue, JsError> {
+        let data = self.finished("view")?;
+        let buckets = (width / PIXELS_PER_BUCKET).max(1) as usize;
+        let view = view::view_for(data, &filter_from_js(filter)?, buckets)
+            .map_err(into_js_error)?;
+        to_js(&view)
+    }
+
+    /// The values the filters can take.
+    ///
+    /// # Errors
+    ///
+    /// Fails before [`Analyzer::finish`].
+    #[wasm_bindgen(unchecked_return_type = "Facets")]
+    pub fn facets(&self) -> Result<JsValue, JsError> {
+        to_js(&view::facets_of(self.finished("facets")?))
+    }
+
+    /// Message `index` of the dataset with its connection.
+    ///
+    /// # Errors
+    ///
+    /// Fails before [`Analyzer::finish`] or for an index out of range.
+    #[wasm_bindgen(unchecked_return_type = "Story")]
+    pub fn story(&self, index: usize) -> Result<JsValue, JsError> {
+        let data = self.finished("story")?;
+        let m = data
+            .messages
+            .get(index)
+            .ok_or_else(|| JsError::new("story: no such message"))?;
+        let connection = m
+            .cid
+            .is_some()
+            .then(|| data.connections.iter().find(|c| c.cid == m.cid))
+            .flatten()
+            .map(|c| ConnectionStory::of(data, c));
+        to_js(&Story { message: view::row_of(data, index), connection })
+    }
+
+    /// The CSV of the messages `filter` keeps, with the columns of the
+    /// CLI's `--csv`; `redact` replaces names by pseudonyms.
+    ///
+    /// # Errors
+    ///
+    /// As [`Analyzer::view`].
+    pub fn csv(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Filter")] filter: JsValue,
+        redact: bool,
+    ) -> Result<String, JsError> {
+        let data = self.finished("csv")?;
+        let part = view::filtered(data, &filter_from_js(filter)?)
+            .map_err(into_js_error)?;
+        let mut redactor = redact.then(|| Redactor::from_dataset(data));
+        Ok(crate::export::messages_csv(&part, redactor.as_mut()))
+    }
+
+    /// The JSON report of the part `filter` keeps, pretty-printed.
+    ///
+    /// # Errors
+    ///
+    /// As [`Analyzer::view`].
+    pub fn json(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Filter")] filter: JsValue,
+        redact: bool,
+    ) -> Result<String, JsError> {
+        let json = self.report_json(filter, redact)?;
+        serde_json::to_string_pretty(&json).map_err(into_js_error)
+    }
+
+    /// The self-contained HTML report of the part `filter` keeps, with
+    /// the charts the page drew.
+    ///
+    /// # Errors
+    ///
+    /// As [`Analyzer::view`], or when `charts` are not chart images.
+    #[wasm_bindgen(js_name = htmlReport)]
+    pub fn html_report(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Filter")] filter: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ChartImage[]")] charts: JsValue,
+        redact: bool,
+    ) -> Result<String, JsError> {
+        let images: Vec<ChartImage> =
+            serde_wasm_bindgen::from_value(charts).map_err(into_js_error)?;
+        let charts: Vec<Chart> = images
+            .into_iter()
+            .map(|c| Chart { title: c.title, svg: c.svg })
+            .collect();
+        let json = self.report_json(filter, redact)?;
+        let zone = &self.finished("htmlReport")?.zone;
+        Ok(render_html_report(&json, &charts, zone, redact))
+    }
+}
+
+impl Analyzer {
+    fn finished(&self, what: &str) -> Result<&Dataset, JsError> {
+        match &self.state {
+            State::Finished(data) => Ok(data),
+            _ => Err(JsError::new(&format!("{what}: call finish first"))),
+        }
+    }
+
+    /// The report of a filtered part as JSON, redacted if asked.
+    fn report_json(
+        &self,
+        filter: JsValue,
+        redact: bool,
+    ) -> Result<serde_json::Value, JsError> {
+        let data = self.finished("report")?;
+        let filter = filter_from_js(filter)?;
+        let (report, _) =
+            view::report_for(data, &filter, 1).map_err(into_js_error)?;
+        let mut json = serde_json::to_value(&report).map_err(into_js_error)?;
+        if redact {
+            Redactor::from_dataset(data).value(&mut json);
+        }
+        Ok(json)
+    }
+
     fn reading(&mut self) -> Result<&mut Analysis, JsError> {
         match &mut self.state {
             State::Reading(analysis) => Ok(analysis),
             _ => Err(JsError::new("the analysis is already finished")),
         }
     }
+}
+
+/// Reads a filter; `undefined` and `null` mean no filter.
+fn filter_from_js(filter: JsValue) -> Result<Filter, JsError> {
+    if filter.is_undefined() || filter.is_null() {
+        return Ok(Filter::default());
+    }
+    serde_wasm_bindgen::from_value(filter)
+        .map_err(|e| JsError::new(&format!("not a filter: {e}")))
+}
+
+/// A chart image handed over by the page.
+#[derive(Deserialize)]
+struct ChartImage {
+    title: String,
+    svg: String,
+}
+
+/// A message and its connection, as [`Analyzer::story`] returns them.
+#[derive(Serialize)]
+struct Story {
+    message: ViewRow,
+    connection: Option<ConnectionStory>,
+}
+
+/// What the page needs of a connection to find its lines.
+#[derive(Serialize)]
+struct ConnectionStory {
+    cid: String,
+    remote: String,
+    #[serde(serialize_with = "serialize_opt_time")]
+    opened: Option<i64>,
+    #[serde(serialize_with = "serialize_opt_time")]
+    closed: Option<i64>,
+    messages: Option<u32>,
+    duration: Option<f64>,
+    file_index: u32,
+    line: u64,
+    offset: u64,
+}
+
+impl ConnectionStory {
+    fn of(data: &Dataset, c: &Connection) -> ConnectionStory {
+        ConnectionStory {
+            cid: c.cid.to_text(&data.symbols),
+            remote: data.symbols.resolve(c.remote).to_string(),
+            opened: c.opened,
+            closed: c.closed,
+            messages: c.messages,
+            duration: c.duration,
+            file_index: c.origin.file,
+            line: c.origin.line,
+            offset: c.origin.offset,
+        }
+    }
+}
+
+/// The pixel columns, `[left, right]`, that a chart `width` pixels wide
+/// plots its time axis on.
+#[wasm_bindgen(js_name = chartPlotX)]
+pub fn chart_plot_x(width: u32) -> Vec<u32> {
+    let (left, right) = chart::plot_x_range(width);
+    vec![left, right]
 }
 
 /// Reads chart data given back by [`Analyzer::chart_data`].

@@ -239,6 +239,55 @@ fn redacted_html_and_csv_hold_no_input_address() {
     );
 }
 
+/// The page writes its CSV with the same core function as `--csv`, so a
+/// file analysed either way gives the same bytes.
+#[test]
+fn csv_matches_the_core_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/SmtpPrevent_operational1.log"),
+    )
+    .unwrap();
+    let log = write(dir.path(), "SmtpPrevent_operational1.log", &text);
+    for redact in [false, true] {
+        let csv = dir.path().join("messages.csv");
+        let mut args = vec!["analyze", "--tz", "UTC", "--csv", s(&csv)];
+        if redact {
+            args.push("--redact");
+        }
+        args.push(s(&log));
+        assert!(npe_lens(&args).status.success());
+        let written = std::fs::read_to_string(&csv).unwrap();
+        let options = npe_lens::Options { zone: npe_lens::Zone::utc() };
+        let data = npe_lens::analysis::analyze_bytes(
+            &[(s(&log), text.as_bytes())],
+            options,
+        );
+        let mut redactor =
+            redact.then(|| npe_lens::redact::Redactor::from_dataset(&data));
+        let core = npe_lens::export::messages_csv(&data, redactor.as_mut());
+        assert_eq!(written, core, "redact: {redact}");
+        let header = core.lines().next().unwrap();
+        assert_eq!(header, npe_lens::export::HEADER.join(","));
+    }
+}
+
+#[test]
+fn html_report_holds_the_three_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "op0.log", KB160660);
+    let html = dir.path().join("report.html");
+    let out =
+        npe_lens(&["analyze", "--tz", "UTC", "--html", s(&html), s(&log)]);
+    assert!(out.status.success());
+    let html = std::fs::read_to_string(&html).unwrap();
+    let images = html.matches("src=\"data:image/svg+xml;base64,").count();
+    assert_eq!(images, 3, "{html}");
+    assert!(html.contains(npe_lens::chart::TIMING_TITLE));
+    assert!(!html.contains("<script"));
+}
+
 #[test]
 fn junk_and_empty_files_are_named_and_the_rest_analyzed() {
     let dir = tempfile::tempdir().unwrap();

@@ -116,3 +116,40 @@ fn chart_renderers_reject_other_data() {
     let not_series = JsValue::from_str("not chart data");
     assert!(render_timing_chart(not_series, 900, 600).is_err());
 }
+
+/// A filter as the page builds it.
+fn filter(value: serde_json::Value) -> JsValue {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    serde::Serialize::serialize(&value, &serializer).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn views_stories_and_exports_after_finish() {
+    let mut analyzer = analyzed("UTC", KB160660);
+    assert!(analyzer.view(JsValue::NULL, 600).is_err(), "before finish");
+    analyzer.finish().map_err(JsValue::from).unwrap();
+
+    let all = json(analyzer.view(JsValue::UNDEFINED, 600).unwrap());
+    assert_eq!(all["messages"], 1);
+    assert_eq!(all["report"]["totals"]["messages_complete"], 1);
+    assert_eq!(all["slowest"][0]["send"], 89.53);
+    let none = json(
+        analyzer.view(filter(serde_json::json!({"code": 550})), 600).unwrap(),
+    );
+    assert_eq!(none["messages"], 0);
+    let bad = analyzer.view(filter(serde_json::json!({"search": "("})), 600);
+    assert!(bad.is_err(), "a bad pattern is an error, not a panic");
+
+    let story = json(analyzer.story(0).map_err(JsValue::from).unwrap());
+    assert_eq!(story["message"]["line"], 4);
+    assert!(analyzer.story(7).is_err());
+
+    let csv = analyzer.csv(JsValue::NULL, false).unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    let header = npe_lens::export::HEADER.join(",");
+    assert_eq!(csv.lines().next(), Some(header.as_str()));
+    let charts = filter(serde_json::json!([{"title": "t", "svg": "<svg/>"}]));
+    let html = analyzer.html_report(JsValue::NULL, charts, true).unwrap();
+    assert!(html.contains("data:image/svg+xml;base64,"));
+    assert!(html.contains("Redacted"));
+}

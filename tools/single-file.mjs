@@ -12,8 +12,8 @@
 //   <script type="text/plain"   worker.js with its import replaced; the
 //           id="worker-source"> page starts it from a Blob URL of
 //                               glue + bytes + this text
-//   <script type="module">      charts.js + app.js with their imports
-//                               replaced
+//   <script type="module">      charts.js + explore.js + app.js with
+//                               their imports replaced
 //
 // The Content-Security-Policy allows exactly these inline scripts and
 // the style by their sha256 hashes, and no network at all.
@@ -25,8 +25,8 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 
 const PKG_IMPORT = `import * as wasm from './pkg/npe_lens.js';`;
-const CHARTS_IMPORT =
-  `import {drawCharts, loadChartModule} from './charts.js';`;
+/** `import {…} from './x.js';` of the page's own modules, on any lines. */
+const LOCAL_IMPORT = /^import \{[^}]*\} from '\.\/[\w-]+\.js';\n/gm;
 const GLUE_EXPORT = 'export { initSync, __wbg_init as default };';
 
 function main([wwwDir, outFile]) {
@@ -41,8 +41,11 @@ function main([wwwDir, outFile]) {
       'const wasm = globalThis.npeLensGlue;');
   const charts = replaceOnce(read('charts.js'), PKG_IMPORT,
       'const wasm = globalThis.npeLensGlue;').replace(/^export /gm, '');
-  const app = replaceOnce(read('app.js'), CHARTS_IMPORT, '');
-  const module = `${charts}\n${app}`;
+  // One module scope: the page's modules in dependency order, with their
+  // imports of each other removed.
+  const local = (name) => read(name).replace(LOCAL_IMPORT, '')
+      .replace(/^export /gm, '');
+  const module = [charts, local('explore.js'), local('app.js')].join('\n');
   const css = read('style.css');
   for (const [name, text] of [['glue', glue], ['worker', worker],
     ['app', module], ['style', css]]) {

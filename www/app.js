@@ -3,6 +3,9 @@
 // log goes into the page through textContent.
 
 import {drawCharts, loadChartModule} from './charts.js';
+import {
+  loadSettings, saveSettings, setUpExploring, startExploring,
+} from './explore.js';
 
 /**
  * Bytes per chunk sent to the worker. Reading a Blob costs a round trip
@@ -277,7 +280,13 @@ async function analyze(files) {
     const width = chartWidth();
     const reply = await request({type: 'finish', width});
     throwIfCancelled(run);
-    await showReport(reply.report, reply.charts, width);
+    await startExploring({
+      ask: request, files, width, charts: reply.charts,
+      facets: reply.facets, zone: reply.report.zone.name,
+      render: (report, charts) => showReport(report, charts, width),
+      formatTime: (t) => formatTime(t, reply.report.zone.name),
+    });
+    throwIfCancelled(run);
     setState('done');
   } catch (e) {
     if (e instanceof Cancelled || run.cancelled) {
@@ -546,7 +555,8 @@ function fillZones() {
     option.textContent = name === local ? `${name} (this computer)` : name;
     return option;
   }));
-  ui.zoneSelect.value = local;
+  const saved = loadSettings().zone;
+  ui.zoneSelect.value = names.includes(saved) ? saved : local;
 }
 
 async function loadSample() {
@@ -641,11 +651,13 @@ function main() {
   });
   ui.cancelButton.addEventListener('click', cancel);
   ui.zoneSelect.addEventListener('change', () => {
+    saveSettings(ui.zoneSelect.value);
     if (lastFiles.length > 0 && ui.body.dataset.state === 'done') {
       analyze(lastFiles);
     }
   });
   ui.themeButton.addEventListener('click', cycleTheme);
+  setUpExploring();
   if (document.getElementById('worker-source')) {
     // The single-file page cannot fetch: it has no sample next to it.
     ui.sampleButton.hidden = true;

@@ -45,8 +45,18 @@ export async function drawCharts(series, width, into) {
     ],
   ];
   for (const [figure, svgText] of drawn) {
-    figure.replaceChildren(svgElementFrom(svgText));
+    // Only the drawing is replaced: a figure may hold overlays too.
+    figure.querySelector('svg')?.remove();
+    figure.prepend(svgElementFrom(svgText));
   }
+}
+
+/**
+ * The pixel columns `[left, right]` a chart `width` pixels wide plots
+ * its time axis on. Call after the module has loaded.
+ */
+export function chartPlotX(width) {
+  return [...wasm.chartPlotX(width)];
 }
 
 function svgElementFrom(svgText) {

@@ -10,7 +10,17 @@
 //        ◄─── {type: 'progress', progress: {bytes, lines, messages},
 //              wasmBytes}
 //   {type: 'finish', width} ──►  finish(), chartData(width)
-//        ◄─── {type: 'report', report, charts, wasmBytes}
+//        ◄─── {type: 'report', report, charts, facets, wasmBytes}
+//
+// After 'finish' the analyzer keeps the whole dataset for exploring:
+//
+//   {type: 'view', filter, width} ──► view(filter, width)
+//        ◄─── {type: 'view', view: {report, chartData, slowest, codes}}
+//   {type: 'story', index}        ──► story(index)
+//        ◄─── {type: 'story', story: {message, connection}}
+//   {type: 'export', format: 'csv' | 'json' | 'html', filter, redact,
+//    charts}                      ──► csv / json / htmlReport
+//        ◄─── {type: 'export', text}
 //   any request that fails
 //        ◄─── {type: 'error', message}
 //
@@ -107,15 +117,44 @@ function answer(request) {
     case 'finish': {
       const report = current().finish();
       const charts = current().chartData(request.width ?? 800);
-      analyzer.free();
-      analyzer = null;
+      const facets = current().facets();
       return {
-        reply: {type: 'report', report, charts, wasmBytes: wasmBytes()},
+        reply: {
+          type: 'report',
+          report,
+          charts,
+          facets,
+          wasmBytes: wasmBytes(),
+        },
         transfer: [],
       };
     }
+    case 'view': {
+      const view = current().view(request.filter, request.width ?? 800);
+      return {reply: {type: 'view', view}, transfer: []};
+    }
+    case 'story':
+      return {
+        reply: {type: 'story', story: current().story(request.index)},
+        transfer: [],
+      };
+    case 'export':
+      return {reply: {type: 'export', text: exported(request)}, transfer: []};
     default:
       throw new Error(`unknown request type: ${request.type}`);
+  }
+}
+
+function exported({format, filter, redact, charts}) {
+  switch (format) {
+    case 'csv':
+      return current().csv(filter, Boolean(redact));
+    case 'json':
+      return current().json(filter, Boolean(redact));
+    case 'html':
+      return current().htmlReport(filter, charts ?? [], Boolean(redact));
+    default:
+      throw new Error(`unknown export format: ${format}`);
   }
 }
 

@@ -3,9 +3,11 @@
 use crate::cli::input;
 use crate::{error, warn};
 use npe_lens::analysis::Progress;
-use npe_lens::html::render_html_report;
+use npe_lens::chart;
+use npe_lens::export::messages_csv;
+use npe_lens::html::{render_html_report, Chart};
 use npe_lens::redact::Redactor;
-use npe_lens::report::{group, render_text, MessageRow};
+use npe_lens::report::{group, render_text};
 use npe_lens::{Analysis, Options, Zone};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -78,12 +80,14 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
         r.value(&mut json);
     }
     if let Some(path) = &args.csv {
-        write_csv(path, &data, redactor.as_mut()).map_err(|e| {
+        let csv = messages_csv(&data, redactor.as_mut());
+        std::fs::write(path, csv).map_err(|e| {
             format!("{}: cannot write CSV: {e}", path.display())
         })?;
     }
     if let Some(path) = &args.html {
-        let html = render_html_report(&json, &[], &zone, args.redact);
+        let charts = report_charts(&data)?;
+        let html = render_html_report(&json, &charts, &zone, args.redact);
         std::fs::write(path, html).map_err(|e| {
             format!("{}: cannot write HTML: {e}", path.display())
         })?;
@@ -107,21 +111,35 @@ fn system_zone() -> Zone {
     Zone::from_time_zone(&name, tz)
 }
 
-fn write_csv(
-    path: &PathBuf,
-    data: &npe_lens::Dataset,
-    mut redactor: Option<&mut Redactor>,
-) -> Result<(), csv::Error> {
-    let mut w = csv::Writer::from_path(path)?;
-    for m in &data.messages {
-        let mut row = MessageRow::from_message(data, m);
-        if let Some(r) = redactor.as_deref_mut() {
-            row.redact(r);
-        }
-        w.serialize(row)?;
-    }
-    w.flush()?;
-    Ok(())
+/// Plot width of the report's charts, in pixels: the page draws them at
+/// its own width, about this on a laptop.
+const CHART_WIDTH: u32 = 1000;
+
+/// The three charts of the page, drawn for the HTML report.
+fn report_charts(data: &npe_lens::Dataset) -> Result<Vec<Chart>, String> {
+    let buckets = (CHART_WIDTH / 2) as usize;
+    let series = chart::series_from_dataset(data, buckets);
+    let drawn = [
+        (
+            chart::TIMING_TITLE,
+            chart::render_timing_chart(&series, CHART_WIDTH, 620),
+        ),
+        (
+            chart::ERRORS_TITLE,
+            chart::render_error_chart(&series, CHART_WIDTH, 260),
+        ),
+        (
+            chart::DISTRIBUTION_TITLE,
+            chart::render_distribution_chart(&series, CHART_WIDTH, 320),
+        ),
+    ];
+    drawn
+        .into_iter()
+        .map(|(title, svg)| {
+            let svg = svg.map_err(|e| format!("cannot draw a chart: {e}"))?;
+            Ok(Chart { title: title.to_string(), svg })
+        })
+        .collect()
 }
 
 /// A one-line progress display on stderr, shown only on a terminal.

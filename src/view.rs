@@ -1,0 +1,653 @@
+//! Views: the report, the charts and the tables of part of a dataset.
+//!
+//! A [`Filter`] narrows a finished [`Dataset`] to a time window and to
+//! messages matching a downstream host, a reply code, a disposition, a
+//! sender domain, a size range and a search pattern. [`report_for`]
+//! builds the narrowed dataset and runs the statistics and the diagnosis
+//! on it, so figures, findings and charts all describe the same part.
+//!
+//! Messages follow every criterion. Error events (forward errors,
+//! FileReader loss, …) belong to no message: they follow the time window
+//! only, counted per minute as the analysis kept them. Other events and
+//! per-host tallies carry no times of their own beyond their first and
+//! last: they are kept when that span meets the window (and, for
+//! hosts, when the host filter names them).
+
+use crate::analysis::{Dataset, EventTally, KeptMessage, SampleLine, Step};
+use crate::chart::{self, ChartSeries};
+use crate::message::Message;
+use crate::parse::fields::Millis;
+use crate::report::{MessageRow, Report};
+use crate::symbols::Sym;
+use regex::{Regex, RegexBuilder};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The largest compiled search pattern, in bytes: enough for any pattern
+/// a person types, small enough that no pattern can exhaust memory.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// Rows per step in the slowest-messages table of a [`View`].
+pub const SLOWEST_ROWS: usize = 50;
+
+/// What part of a dataset to look at. Every criterion is optional; an
+/// empty filter keeps everything.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Filter {
+    /// Start of the time window, UTC milliseconds (inclusive).
+    pub from: Option<Millis>,
+    /// End of the time window, UTC milliseconds (exclusive).
+    pub to: Option<Millis>,
+    /// Downstream host, exactly as logged.
+    pub host: Option<String>,
+    /// SMTP reply code.
+    pub code: Option<u16>,
+    /// DLP disposition, e.g. `PASS`.
+    pub disposition: Option<String>,
+    /// Sender domain (compared without regard to case).
+    pub sender_domain: Option<String>,
+    /// Smallest size, bytes (inclusive).
+    pub min_size: Option<u64>,
+    /// Largest size, bytes (inclusive).
+    pub max_size: Option<u64>,
+    /// A regular expression (case-insensitive) searched in a message's
+    /// reply text, failure reason, sender domain, downstream host,
+    /// disposition, enhanced status and reply code.
+    pub search: Option<String>,
+}
+
+impl Filter {
+    /// Whether the filter has a time window.
+    pub fn has_window(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
+
+    /// Whether a time lies in the window (any time does without one).
+    pub fn in_window(&self, t: Millis) -> bool {
+        self.from.map_or(true, |f| t >= f) && self.to.map_or(true, |e| t < e)
+    }
+
+    /// Whether a span `[first, last]` meets the window.
+    fn meets_window(
+        &self,
+        first: Option<Millis>,
+        last: Option<Millis>,
+    ) -> bool {
+        match (first.or(last), last.or(first)) {
+            (Some(a), Some(b)) => {
+                self.from.map_or(true, |f| b >= f)
+                    && self.to.map_or(true, |e| a < e)
+            }
+            _ => !self.has_window(),
+        }
+    }
+}
+
+/// Why a filter cannot be applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilterError(String);
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+/// A filter ready to test messages: names resolved, pattern compiled.
+struct Matcher<'a> {
+    filter: &'a Filter,
+    data: &'a Dataset,
+    search: Option<Regex>,
+    /// Whether each symbol's text matches the search, once looked at.
+    seen: FxHashMap<Sym, bool>,
+}
+
+impl<'a> Matcher<'a> {
+    fn new(
+        data: &'a Dataset,
+        filter: &'a Filter,
+    ) -> Result<Matcher<'a>, FilterError> {
+        let search = match filter.search.as_deref().map(str::trim) {
+            Some(p) if !p.is_empty() => Some(
+                RegexBuilder::new(p)
+                    .case_insensitive(true)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                    .map_err(|e| {
+                        FilterError(format!("invalid search pattern: {e}"))
+                    })?,
+            ),
+            _ => None,
+        };
+        Ok(Matcher { filter, data, search, seen: FxHashMap::default() })
+    }
+
+    fn text(&self, sym: Sym) -> &'a str {
+        self.data.symbols.resolve(sym)
+    }
+
+    fn keeps(&mut self, m: &Message) -> bool {
+        let f = self.filter;
+        let time_ok = match m.time {
+            Some(t) => f.in_window(t),
+            None => !f.has_window(),
+        };
+        time_ok
+            && f.host.as_deref().map_or(true, |h| self.text(m.downstream) == h)
+            && f.code.map_or(true, |c| m.code == Some(c))
+            && f.disposition
+                .as_deref()
+                .map_or(true, |d| self.text(m.disposition) == d)
+            && f.sender_domain.as_deref().map_or(true, |d| {
+                self.text(m.sender_domain).eq_ignore_ascii_case(d)
+            })
+            && f.min_size.map_or(true, |n| m.size.is_some_and(|s| s >= n))
+            && f.max_size.map_or(true, |n| m.size.is_some_and(|s| s <= n))
+            && self.searched(m)
+    }
+
+    fn searched(&mut self, m: &Message) -> bool {
+        let Some(re) = &self.search else { return true };
+        if m.code.is_some_and(|c| re.is_match(&c.to_string())) {
+            return true;
+        }
+        let syms = [
+            m.reply,
+            m.reason,
+            m.sender_domain,
+            m.downstream,
+            m.disposition,
+            m.estatus,
+        ];
+        for sym in syms.into_iter().filter(|s| s.is_some()) {
+            let text = self.data.symbols.resolve(sym);
+            if *self.seen.entry(sym).or_insert_with(|| re.is_match(text)) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// The indices of the messages a filter keeps, in dataset order.
+///
+/// # Errors
+///
+/// Fails when the search pattern is not a valid regular expression or
+/// compiles too large.
+pub fn matching(
+    data: &Dataset,
+    filter: &Filter,
+) -> Result<Vec<usize>, FilterError> {
+    let mut matcher = Matcher::new(data, filter)?;
+    Ok(data
+        .messages
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| matcher.keeps(m))
+        .map(|(i, _)| i)
+        .collect())
+}
+
+/// The part of a dataset a filter keeps, as a dataset of its own (see the
+/// module documentation for what follows which criterion).
+///
+/// # Errors
+///
+/// As [`matching`].
+pub fn filtered(
+    data: &Dataset,
+    filter: &Filter,
+) -> Result<Dataset, FilterError> {
+    let mut matcher = Matcher::new(data, filter)?;
+    let messages: Vec<Message> =
+        data.messages.iter().filter(|m| matcher.keeps(m)).cloned().collect();
+    let mut kept = |list: &[KeptMessage]| -> Vec<KeptMessage> {
+        list.iter().filter(|k| matcher.keeps(&k.message)).cloned().collect()
+    };
+    let slowest =
+        data.slowest.iter().map(|(step, list)| (*step, kept(list))).collect();
+    let notable = kept(&data.notable);
+    let error_minutes: BTreeMap<_, _> = data
+        .error_minutes
+        .iter()
+        .filter(|(minute, _)| minute_meets(filter, **minute))
+        .map(|(m, v)| (*m, v.clone()))
+        .collect();
+    let lines = line_spans(data, &messages);
+    Ok(Dataset {
+        zone: data.zone.clone(),
+        zone_assumed: data.zone_assumed,
+        files: data.files.clone(),
+        counts: data.counts,
+        events: events_in(data, filter, &error_minutes, &lines),
+        connections: data
+            .connections
+            .iter()
+            .filter(|c| filter.meets_window(c.opened, c.closed))
+            .cloned()
+            .collect(),
+        hosts: data
+            .hosts
+            .iter()
+            .filter(|(sym, h)| {
+                filter.meets_window(h.first, h.last)
+                    && filter
+                        .host
+                        .as_deref()
+                        .map_or(true, |name| data.symbols.resolve(*sym) == name)
+            })
+            .cloned()
+            .collect(),
+        messages,
+        error_minutes,
+        slowest,
+        notable,
+        symbols: data.symbols.clone(),
+    })
+}
+
+/// Whether the minute starting at `minute` overlaps the window.
+fn minute_meets(filter: &Filter, minute: Millis) -> bool {
+    filter.meets_window(Some(minute), Some(minute + 59_999))
+}
+
+/// Per file, the first and last line of the kept messages: evidence
+/// lines outside these spans belong to other times.
+fn line_spans(data: &Dataset, messages: &[Message]) -> Vec<Option<(u64, u64)>> {
+    let mut spans = vec![None; data.files.len()];
+    for m in messages {
+        let Some(span) = spans.get_mut(m.origin.file as usize) else {
+            continue;
+        };
+        let line = m.origin.line;
+        *span = Some(match *span {
+            Some((a, b)) => (u64::min(a, line), u64::max(b, line)),
+            None => (line, line),
+        });
+    }
+    spans
+}
+
+/// The event tallies of a window: error events recounted from their
+/// minutes, other events kept when their span meets the window.
+fn events_in(
+    data: &Dataset,
+    filter: &Filter,
+    minutes: &BTreeMap<Millis, Vec<(crate::event::EventCode, u32)>>,
+    lines: &[Option<(u64, u64)>],
+) -> Vec<EventTally> {
+    if !filter.has_window() {
+        return data.events.clone();
+    }
+    let mut out = Vec::new();
+    for e in &data.events {
+        let mut e = e.clone();
+        if e.code.is_error() {
+            let counted = minutes.iter().filter_map(|(minute, by_code)| {
+                let n = by_code.iter().find(|(c, _)| *c == e.code)?.1;
+                Some((*minute, n))
+            });
+            let (mut count, mut first, mut last) = (0, None, None);
+            for (minute, n) in counted {
+                count += u64::from(n);
+                first = first.or(Some(minute));
+                last = Some(minute + 59_999);
+            }
+            e.count = count;
+            e.first = first.map(|t| t.max(e.first.unwrap_or(t)));
+            e.last = last.map(|t| t.min(e.last.unwrap_or(t)));
+        } else if !filter.meets_window(e.first, e.last) {
+            continue;
+        }
+        if e.count == 0 {
+            continue;
+        }
+        let inside = |s: &SampleLine| sample_inside(data, lines, s);
+        e.first_samples.retain(inside);
+        e.last_samples.retain(inside);
+        out.push(e);
+    }
+    out
+}
+
+fn sample_inside(
+    data: &Dataset,
+    lines: &[Option<(u64, u64)>],
+    s: &SampleLine,
+) -> bool {
+    let index = data.files.iter().position(|f| f.name == s.file);
+    let span = index.and_then(|i| lines.get(i).copied().flatten());
+    span.is_some_and(|(a, b)| (a..=b).contains(&s.line))
+}
+
+/// One message of a view's tables, with what the page needs to tell its
+/// story: its index in the full dataset and where its line is.
+#[derive(Clone, Debug, Serialize)]
+pub struct ViewRow {
+    /// Index in the full dataset's messages.
+    pub index: usize,
+    /// Byte offset of its line in its (decompressed) file.
+    pub offset: u64,
+    /// Index of its file, in the order given.
+    pub file_index: u32,
+    /// Its values.
+    #[serde(flatten)]
+    pub row: MessageRow,
+}
+
+/// Messages per SMTP reply code.
+#[derive(Clone, Debug, Serialize)]
+pub struct CodeCount {
+    /// The code; `None` for messages without one.
+    pub code: Option<u16>,
+    /// Messages with it.
+    pub messages: u64,
+    /// Of which refused or failed.
+    pub rejected: u64,
+}
+
+/// A filtered part of a dataset: the report, the chart data and the
+/// tables the page shows for it.
+#[derive(Clone, Debug, Serialize)]
+pub struct View {
+    /// Figures and findings of the part.
+    pub report: Report,
+    /// Its chart data.
+    #[serde(rename = "chartData")]
+    pub chart_data: ChartSeries,
+    /// The slowest messages of each step and the largest, merged.
+    pub slowest: Vec<ViewRow>,
+    /// Messages per reply code, most frequent first.
+    pub codes: Vec<CodeCount>,
+    /// Messages in the part.
+    pub messages: u64,
+}
+
+/// The report and the chart data (about `buckets` time buckets) of the
+/// part of `data` that `filter` keeps.
+///
+/// # Errors
+///
+/// As [`matching`].
+pub fn report_for(
+    data: &Dataset,
+    filter: &Filter,
+    buckets: usize,
+) -> Result<(Report, ChartSeries), FilterError> {
+    let part = filtered(data, filter)?;
+    let report = crate::report_from_dataset(&part);
+    Ok((report, chart::series_from_dataset(&part, buckets)))
+}
+
+/// Everything the page shows for the part of `data` that `filter` keeps.
+///
+/// # Errors
+///
+/// As [`matching`].
+pub fn view_for(
+    data: &Dataset,
+    filter: &Filter,
+    buckets: usize,
+) -> Result<View, FilterError> {
+    let (report, chart_data) = report_for(data, filter, buckets)?;
+    let indices = matching(data, filter)?;
+    Ok(View {
+        report,
+        chart_data,
+        slowest: slowest_rows(data, &indices),
+        codes: codes_of(data, &indices),
+        messages: indices.len() as u64,
+    })
+}
+
+/// What the slowest-messages table ranks by: a value of a message.
+type Ranking = fn(&Message) -> Option<f64>;
+
+/// Each step, then size.
+const RANKINGS: [Ranking; 5] = [
+    |m| Step::Receive.of(m),
+    |m| Step::Detection.of(m),
+    |m| Step::Send.of(m),
+    |m| Step::Total.of(m),
+    |m| m.size.map(|s| s as f64),
+];
+
+/// The [`SLOWEST_ROWS`] slowest messages of each step and the largest,
+/// without repeats, slowest in total first.
+fn slowest_rows(data: &Dataset, indices: &[usize]) -> Vec<ViewRow> {
+    let mut chosen: Vec<usize> = Vec::new();
+    for key in RANKINGS {
+        let mut ranked: Vec<(f64, usize)> = indices
+            .iter()
+            .filter_map(|&i| key(&data.messages[i]).map(|v| (v, i)))
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        chosen.extend(ranked.iter().take(SLOWEST_ROWS).map(|(_, i)| *i));
+    }
+    chosen.sort_unstable();
+    chosen.dedup();
+    let total = |i: &usize| Step::Total.of(&data.messages[*i]).unwrap_or(-1.0);
+    chosen.sort_by(|a, b| total(b).total_cmp(&total(a)));
+    chosen.into_iter().map(|i| row_of(data, i)).collect()
+}
+
+/// The table row of message `index`.
+pub fn row_of(data: &Dataset, index: usize) -> ViewRow {
+    let m = &data.messages[index];
+    ViewRow {
+        index,
+        offset: m.origin.offset,
+        file_index: m.origin.file,
+        row: MessageRow::from_message(data, m),
+    }
+}
+
+fn codes_of(data: &Dataset, indices: &[usize]) -> Vec<CodeCount> {
+    let mut by_code: BTreeMap<Option<u16>, (u64, u64)> = BTreeMap::new();
+    for &i in indices {
+        let m = &data.messages[i];
+        let entry = by_code.entry(m.code).or_default();
+        entry.0 += 1;
+        entry.1 += u64::from(m.is_rejected());
+    }
+    let mut out: Vec<CodeCount> = by_code
+        .into_iter()
+        .map(|(code, (messages, rejected))| CodeCount {
+            code,
+            messages,
+            rejected,
+        })
+        .collect();
+    out.sort_by_key(|c| std::cmp::Reverse(c.messages));
+    out
+}
+
+/// The values the filters can pick from, most frequent first.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Facets {
+    /// Downstream hosts.
+    pub hosts: Vec<String>,
+    /// Reply codes.
+    pub codes: Vec<u16>,
+    /// Dispositions.
+    pub dispositions: Vec<String>,
+    /// Sender domains (at most [`FACET_LIMIT`]).
+    pub sender_domains: Vec<String>,
+}
+
+/// Values listed per facet.
+pub const FACET_LIMIT: usize = 200;
+
+/// The values present in a dataset, for filter controls.
+pub fn facets_of(data: &Dataset) -> Facets {
+    let mut hosts = FxHashMap::default();
+    let mut codes = FxHashMap::default();
+    let mut dispositions = FxHashMap::default();
+    let mut domains = FxHashMap::default();
+    for m in &data.messages {
+        for (map, sym) in [
+            (&mut hosts, m.downstream),
+            (&mut dispositions, m.disposition),
+            (&mut domains, m.sender_domain),
+        ] {
+            if sym.is_some() {
+                *map.entry(sym).or_insert(0u64) += 1;
+            }
+        }
+        if let Some(c) = m.code {
+            *codes.entry(c).or_insert(0u64) += 1;
+        }
+    }
+    let names = |map: FxHashMap<Sym, u64>| {
+        let mut v: Vec<(String, u64)> = map
+            .into_iter()
+            .map(|(s, n)| (data.symbols.resolve(s).to_string(), n))
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v.into_iter().take(FACET_LIMIT).map(|(s, _)| s).collect()
+    };
+    let mut codes: Vec<(u16, u64)> = codes.into_iter().collect();
+    codes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Facets {
+        hosts: names(hosts),
+        codes: codes.into_iter().map(|(c, _)| c).collect(),
+        dispositions: names(dispositions),
+        sender_domains: names(domains),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{analyze_bytes, Options};
+
+    /// Five messages a minute apart; the fourth refused by another host.
+    fn dataset() -> Dataset {
+        let mut log = String::new();
+        let forward = |min: u32, host: &str| {
+            format!(
+                "12/Jun/12:08:0{min}:00:000-0500 [INFO] (SMTP_CONNECTION.1203) \
+                 Forward connection established (tid=1 cid=<> \
+                 remote={host}:25)\n"
+            )
+        };
+        for min in 0..5u32 {
+            let host = if min == 3 { "mx2.test" } else { "mx1.test" };
+            let (code, size) = if min == 3 { (550, 900) } else { (250, 100) };
+            log += &forward(min, host);
+            log += &format!(
+                "12/Jun/12:08:0{min}:10:000-0500 [INFO] (SMTP_MESSAGE.1300) \
+                 Message complete (tid=1 cid={c} size={size} \
+                 sender=<a@Sender{min}.test> disposition={d} code={code} \
+                 text=<{t}> rtime=1.0s dtime=0.5s mtime={mt}s)\n",
+                c = 100 + min,
+                d = if min == 2 { "BLOCK" } else { "PASS" },
+                t = if min == 3 { "5.7.1 Relay denied" } else { "OK" },
+                mt = 2 + min,
+            );
+        }
+        log += "12/Jun/12:08:04:30:000-0500 [SEVERE] (SMTP_CONNECTION.5210) \
+                All forward hosts unavailable (tid=27 cid=<> \
+                reason=No available forward hosts)\n";
+        analyze_bytes(&[("op0.log", log.as_bytes())], Options::default())
+    }
+
+    fn count(data: &Dataset, filter: Filter) -> u64 {
+        let (report, _) = report_for(data, &filter, 100).expect("valid");
+        report.totals.messages_complete + report.totals.message_errors
+    }
+
+    fn minute(data: &Dataset, n: i64) -> Millis {
+        data.messages[0].time.expect("timed") - 10_000 + n * 60_000
+    }
+
+    #[test]
+    fn empty_filter_keeps_everything() {
+        let data = dataset();
+        let (report, chart) =
+            report_for(&data, &Filter::default(), 100).expect("valid");
+        let full = crate::report_from_dataset(&data);
+        assert_eq!(report.totals.messages_complete, 5);
+        assert_eq!(report.timings, full.timings);
+        assert_eq!(chart, chart::series_from_dataset(&data, 100));
+    }
+
+    #[test]
+    fn window_keeps_its_messages_and_errors() {
+        let data = dataset();
+        let window = |from, to| Filter {
+            from: Some(minute(&data, from)),
+            to: Some(minute(&data, to)),
+            ..Filter::default()
+        };
+        assert_eq!(count(&data, window(1, 3)), 2);
+        let (early, chart) = report_for(&data, &window(0, 2), 100).unwrap();
+        assert!(early
+            .findings
+            .iter()
+            .all(|f| f.id != "forward-hosts-unavailable"));
+        assert_eq!(chart.buckets.iter().map(|b| b.messages).sum::<u32>(), 2);
+        let (late, _) = report_for(&data, &window(4, 5), 100).unwrap();
+        assert!(late
+            .findings
+            .iter()
+            .any(|f| f.id == "forward-hosts-unavailable"));
+    }
+
+    #[test]
+    fn each_criterion_narrows() {
+        let data = dataset();
+        let with = |f: fn(&mut Filter)| {
+            let mut filter = Filter::default();
+            f(&mut filter);
+            count(&data, filter)
+        };
+        assert_eq!(with(|f| f.host = Some("mx2.test".into())), 1);
+        let only =
+            Filter { host: Some("mx2.test".into()), ..Filter::default() };
+        let (report, _) = report_for(&data, &only, 100).unwrap();
+        let hosts: Vec<&str> =
+            report.downstream_hosts.iter().map(|h| h.host.as_str()).collect();
+        assert_eq!(hosts, ["mx2.test"]);
+        assert_eq!(with(|f| f.code = Some(550)), 1);
+        assert_eq!(with(|f| f.disposition = Some("BLOCK".into())), 1);
+        assert_eq!(with(|f| f.sender_domain = Some("SENDER1.test".into())), 1);
+        assert_eq!(with(|f| f.min_size = Some(500)), 1);
+        assert_eq!(with(|f| f.max_size = Some(500)), 4);
+        assert_eq!(with(|f| f.search = Some("relay\\s+denied".into())), 1);
+        assert_eq!(with(|f| f.search = Some("^55".into())), 1);
+        assert_eq!(with(|f| f.search = Some("sender[0-2]".into())), 3);
+    }
+
+    #[test]
+    fn bad_pattern_is_an_error() {
+        let data = dataset();
+        let filter = Filter { search: Some("(".into()), ..Filter::default() };
+        let err = report_for(&data, &filter, 100).unwrap_err();
+        assert!(err.to_string().starts_with("invalid search pattern"));
+        let huge = Filter {
+            search: Some("\\w{1000}{1000}".into()),
+            ..Filter::default()
+        };
+        assert!(report_for(&data, &huge, 100).is_err());
+    }
+
+    #[test]
+    fn view_lists_rows_codes_and_facets() {
+        let data = dataset();
+        let view = view_for(&data, &Filter::default(), 100).unwrap();
+        assert_eq!(view.messages, 5);
+        assert_eq!(view.slowest.len(), 5);
+        assert_eq!(view.slowest[0].row.total, Some(6.0));
+        assert_eq!(view.codes[0].code, Some(250));
+        let facets = facets_of(&data);
+        assert_eq!(facets.hosts, ["mx1.test", "mx2.test"]);
+        assert_eq!(facets.codes, [250, 550]);
+    }
+}
