@@ -383,16 +383,15 @@ function showVerdict(report) {
     `lines of ${t.files} file(s); times shown in ${report.zone.name}.`;
 }
 
+// The core words each problem with a file (empty, not an NPE log,
+// unrecognized or overlong lines, records out of order) in one sentence
+// that names the file; the CLI prints the same sentences on stderr.
 function showFormatNotes(report) {
-  const notes = report.files
-      .filter((f) => f.format === 'unknown' && !f.duplicate_of)
-      .map((f) => {
-        const p = element('p', 'note');
-        p.textContent = `${f.name} is not an NPE log: none of its ` +
-          `${grouped(f.lines)} lines has the shape of an operational ` +
-          'or detector log record.';
-        return p;
-      });
+  const notes = report.files.flatMap((f) => f.notes ?? []).map((note) => {
+    const p = element('p', 'note');
+    p.textContent = note;
+    return p;
+  });
   ui.formatNotes.replaceChildren(...notes);
 }
 

@@ -3,8 +3,9 @@
 // input, and that no request leaves the page's own files.
 
 import assert from 'node:assert/strict';
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync}
-  from 'node:fs';
+import {
+  existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync,
+} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
@@ -45,6 +46,43 @@ function junk() {
   }
   const mimeType = 'application/octet-stream';
   return {name: 'junk.bin', mimeType, buffer: bytes};
+}
+
+/** The damaged and oddly encoded fixtures, one per kind of trouble. */
+function messyFixtures() {
+  const dir = join(FIXTURES, 'messy');
+  return readdirSync(dir)
+      .filter((name) => name.endsWith('.log'))
+      .sort()
+      .map((name) => join(dir, name));
+}
+
+/**
+ * Physical lines as a person counts them: a line ends at LF, CR LF or a
+ * lone CR, and a last line without an end counts too. UTF-16 files (with
+ * a byte-order mark) are counted on their code units.
+ */
+function physicalLines(bytes) {
+  let units = bytes;
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) {
+    units = new Uint16Array(bytes.buffer.slice(bytes.byteOffset + 2,
+        bytes.byteOffset + bytes.length));
+  } else if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    units = Array.from({length: (bytes.length - 2) / 2},
+        (_, i) => bytes[2 + 2 * i] * 256 + bytes[3 + 2 * i]);
+  }
+  let lines = 0;
+  let open = false;
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i];
+    if (u === 10 || (u === 13 && units[i + 1] !== 10)) {
+      lines += 1;
+      open = false;
+    } else if (u !== 13) {
+      open = true;
+    }
+  }
+  return lines + (open ? 1 : 0);
 }
 
 async function text(page, selector) {
@@ -153,6 +191,26 @@ for (const variant of variants) {
       await page.close();
     });
 
+    it('reads damaged and oddly encoded files without losing a line',
+        async () => {
+          const {page, errors} = await open(browser.context, url);
+          const files = messyFixtures();
+          await pick(page, files);
+          assert.equal(await settled(page), 'done');
+          const lines = files
+              .map((f) => physicalLines(readFileSync(f)))
+              .reduce((a, b) => a + b, 0);
+          const detail = await text(page, '#verdict-detail');
+          assert.match(detail, new RegExp(`in ${lines.toLocaleString('en')} ` +
+              `lines of ${files.length} file`), detail);
+          const notes = await text(page, '#format-notes');
+          assert.match(notes, /empty\.log: the file is empty/);
+          assert.match(notes, /binary-junk\.log: this is not an NPE log/);
+          assert.match(notes, /out-of-order\.log: 1 records are earlier/);
+          assert.deepEqual(errors, []);
+          await page.close();
+        });
+
     it('says so for a file that is not a log, then reads another',
         async () => {
           const {page, errors} = await open(browser.context, url);
@@ -160,7 +218,7 @@ for (const variant of variants) {
           const state = await settled(page);
           if (state === 'done') {
             assert.match(await text(page, '#format-notes'),
-                /junk\.bin is not an NPE log/);
+                /junk\.bin: this is not an NPE log/);
             assert.ok(await page.isVisible('#format-notes .note'));
           } else {
             assert.ok(await page.isVisible('#error-text'));
