@@ -141,6 +141,11 @@ pub fn event_samples(
     out
 }
 
+/// Owned copies of fixed texts, for a finding's next steps.
+pub fn owned(texts: &[&str]) -> Vec<String> {
+    texts.iter().map(|s| s.to_string()).collect()
+}
+
 /// `n` with thousands separators.
 pub fn count(n: u64) -> String {
     group(n)

@@ -15,7 +15,10 @@
 //!
 //! ```text
 //! WARNING: RPT(28) Passed message through due to timeout of message chains
-//! 08/Feb/12:13:48:02:293+0000 [WARNING] (DETECTION.13) Intentionally restarting this process, as Message chain #8 is taking too long processing a message in Detection Chain. Working on item RequestProcessor.2, total data length: 0
+//! 08/Feb/12:13:48:02:293+0000 [WARNING] (DETECTION.13) Intentionally
+//!     restarting this process, as Message chain #8 is taking too long processing
+//!     a message in Detection Chain. Working on item RequestProcessor.2, total
+//!     data length: 0
 //! ```
 //!
 //! Timeouts while the FileReader link is down are left to
@@ -26,7 +29,7 @@
 
 use crate::diagnose::helpers::{
     count, event_minutes, event_samples, event_total, filereader_aftermath,
-    finding, plural, set_windows, when, windows_from_minutes, within,
+    finding, owned, plural, set_windows, when, windows_from_minutes, within,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity};
 use crate::event::EventCode;
@@ -98,7 +101,7 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
         count(restarts)
     )];
     f.samples = event_samples(data, CODES, 4);
-    f.next_steps = [
+    f.next_steps = owned(&[
         "Check the detection server's load (CPU, memory, FileReader \
          restarts) at those times.",
         "Find what was being scanned: very large or deeply nested \
@@ -106,10 +109,7 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
         "Review MessageChain.MaximumComponentTime and the related \
          content-extraction timeouts; test any change before applying it \
          in production.",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    ]);
     f.affected = total;
     set_windows(&mut f, windows);
     Some(f)

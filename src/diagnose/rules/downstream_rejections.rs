@@ -13,7 +13,10 @@
 //! **Example log lines.**
 //!
 //! ```text
-//! INFO: (SMTP_MESSAGE.XXXX) Error while processing message (tid=XX cid=Upstream-… disposition=PASS code=541 estatus=<> text=<5.4.1 Content blocked by Internal Firewall> rtime=5.09s dtime=0.5s mtime=<> reason=<Message not accepted by forwarder>)
+//! INFO: (SMTP_MESSAGE.XXXX) Error while processing message (tid=XX
+//!     cid=Upstream-… disposition=PASS code=541 estatus=<> text=<5.4.1 Content
+//!     blocked by Internal Firewall> rtime=5.09s dtime=0.5s mtime=<>
+//!     reason=<Message not accepted by forwarder>)
 //! ```
 //!
 //! **What to check.** The system that wrote the reply text (usually the
@@ -21,8 +24,8 @@
 
 use crate::analysis::Dataset;
 use crate::diagnose::helpers::{
-    count, finding, is_forwarding_unavailable, percent, plural, set_windows,
-    spell, when, Spell, MIN_SLOW_MESSAGES, SLOW_SHARE,
+    count, finding, is_forwarding_unavailable, owned, percent, plural,
+    set_windows, spell, when, Spell, MIN_SLOW_MESSAGES, SLOW_SHARE,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity};
 use crate::message::Message;
@@ -193,7 +196,7 @@ fn evidence(s: &Spell<'_>, groups: &[Group<'_>]) -> Vec<String> {
 }
 
 fn next_steps() -> Vec<String> {
-    [
+    owned(&[
         "Read the reply texts above: they come from the next hop (or a \
          filter behind it), which decided to refuse; check its logs and \
          rules for these messages.",
@@ -202,10 +205,7 @@ fn next_steps() -> Vec<String> {
          for a pattern (attachment types, sizes, recipients).",
         "Do not read disposition=PASS as delivered: it is DLP's verdict; \
          the code and text say what the next hop did.",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    ])
 }
 
 #[cfg(test)]

@@ -14,8 +14,10 @@
 //! ```text
 //! 12/Jun/12:10:02:11:310+0000 [SEVERE] (SMTP_CORE.5101) FileReader connection lost (tid=12)
 //! 12/Jun/12:10:02:11:620+0000 [INFO] (SMTP_CORE.1102) Reconnecting to FileReader (tid=12)
-//! 12/Jun/12:10:02:11:930+0000 [SEVERE] (SMTP_CORE.5100) Could not connect to the FileReader (tid=12 timeout=.3s)
-//! 12/Jun/12:10:04:40:004+0000 [INFO] (SMTP_CORE.1103) Reconnected to the FileReader successfully (tid=12)
+//! 12/Jun/12:10:02:11:930+0000 [SEVERE] (SMTP_CORE.5100) Could not connect to
+//!     the FileReader (tid=12 timeout=.3s)
+//! 12/Jun/12:10:04:40:004+0000 [INFO] (SMTP_CORE.1103) Reconnected to the
+//!     FileReader successfully (tid=12)
 //! ```
 //!
 //! **What to check.** Whether the FileReader process restarted or
@@ -23,8 +25,8 @@
 
 use crate::analysis::Dataset;
 use crate::diagnose::helpers::{
-    count, event_samples, event_total, filereader_windows, finding, plural,
-    set_windows, when,
+    count, event_samples, event_total, filereader_windows, finding, owned,
+    plural, set_windows, when,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity, Window};
 use crate::event::EventCode;
@@ -137,7 +139,7 @@ fn messages_in(data: &Dataset, windows: &[Window]) -> u64 {
 }
 
 fn next_steps() -> Vec<String> {
-    [
+    owned(&[
         "Check whether the FileReader process restarted or crashed at \
          those times (the detection server's FileReader and BoxMonitor \
          logs) and why: memory, configuration updates, policy loading.",
@@ -146,10 +148,7 @@ fn next_steps() -> Vec<String> {
         "If the link keeps failing, restart the detection server's \
          services and watch for 1103 \"Reconnected to the FileReader \
          successfully\".",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    ])
 }
 
 #[cfg(test)]
@@ -160,8 +159,10 @@ mod tests {
     const LOST_AND_BACK: &str = "\
 12/Jun/12:10:02:11:310+0000 [SEVERE] (SMTP_CORE.5101) FileReader connection lost (tid=12)
 12/Jun/12:10:02:11:620+0000 [INFO] (SMTP_CORE.1102) Reconnecting to FileReader (tid=12)
-12/Jun/12:10:02:11:930+0000 [SEVERE] (SMTP_CORE.5100) Could not connect to the FileReader (tid=12 timeout=.3s)
-12/Jun/12:10:04:40:004+0000 [INFO] (SMTP_CORE.1103) Reconnected to the FileReader successfully (tid=12)
+12/Jun/12:10:02:11:930+0000 [SEVERE] (SMTP_CORE.5100) Could not connect \
+    to the FileReader (tid=12 timeout=.3s)
+12/Jun/12:10:04:40:004+0000 [INFO] (SMTP_CORE.1103) Reconnected to the \
+    FileReader successfully (tid=12)
 ";
 
     #[test]

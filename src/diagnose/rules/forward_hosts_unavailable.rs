@@ -13,8 +13,10 @@
 //! **Example log lines.**
 //!
 //! ```text
-//! 12/Jun/12:08:32:31:506-0500 [SEVERE] (SMTP_CONNECTION.5203) Forward connection error (tid=27 cid=875 mta=[mta] reason=null)
-//! 12/Jun/12:08:32:31:506-0500 [SEVERE] (SMTP_CONNECTION.5210) All forward hosts unavailable (tid=27 cid=<> reason=No available forward hosts)
+//! 12/Jun/12:08:32:31:506-0500 [SEVERE] (SMTP_CONNECTION.5203) Forward
+//!     connection error (tid=27 cid=875 mta=[mta] reason=null)
+//! 12/Jun/12:08:32:31:506-0500 [SEVERE] (SMTP_CONNECTION.5210) All forward
+//!     hosts unavailable (tid=27 cid=<> reason=No available forward hosts)
 //! ```
 //!
 //! **What to check.** Whether the downstream MTA still accepts DLP's
@@ -24,8 +26,8 @@
 use crate::analysis::{Dataset, Step};
 use crate::diagnose::helpers::{
     count, event_minutes, event_samples, finding, forward_outage_windows,
-    is_forwarding_unavailable, percent, plural, seconds, set_windows, story,
-    when, within, FORWARD_CODES,
+    is_forwarding_unavailable, owned, percent, plural, seconds, set_windows,
+    story, when, within, FORWARD_CODES,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity, Window};
 use crate::event::EventCode;
@@ -241,7 +243,7 @@ fn unavailable_samples(data: &Dataset) -> Vec<crate::analysis::SampleLine> {
 }
 
 fn next_steps() -> Vec<String> {
-    [
+    owned(&[
         "Check that the downstream MTA is up and still accepts \
          connections from the DLP server: its limits on connections per \
          client, its idle and session timeouts, and whether it has started \
@@ -254,10 +256,7 @@ fn next_steps() -> Vec<String> {
         "If mail still flows but slowly, compare rtime, dtime and mtime \
          of recent messages: a long send step (mtime − rtime − dtime) \
          points at the downstream MTA or the network to it.",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    ])
 }
 
 #[cfg(test)]

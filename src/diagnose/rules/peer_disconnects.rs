@@ -21,8 +21,8 @@
 
 use crate::analysis::Dataset;
 use crate::diagnose::helpers::{
-    count, event_minutes, event_samples, finding, plural, set_windows, when,
-    windows_from_minutes,
+    count, event_minutes, event_samples, finding, owned, plural, set_windows,
+    when, windows_from_minutes,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity, Window};
 use crate::event::EventCode;
@@ -139,7 +139,7 @@ fn explanation(
 }
 
 fn next_steps() -> Vec<String> {
-    [
+    owned(&[
         "Find which peer dropped the connections: the records with the \
          same tid or cid around each 5204 give the addresses (a local port \
          of 25 or 10025 means the upstream side, a remote port of 25 the \
@@ -149,10 +149,7 @@ fn next_steps() -> Vec<String> {
         "For bursts, check the network between the MTAs and the DLP server \
          (firewall session limits, resets) and whether an MTA refused or \
          cut connections at that time.",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    ])
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@
 //! **Example log lines.**
 //!
 //! ```text
-//! 12/Jun/12:09:41:07:120+0000 [INFO] (SMTP_MESSAGE.1300) Message complete (tid=31 cid=Upstream-… size=48,211 … code=250 … rtime=0.42s dtime=24.80s mtime=25.61s)
+//! 12/Jun/12:09:41:07:120+0000 [INFO] (SMTP_MESSAGE.1300) Message complete
+//!     (tid=31 cid=Upstream-… size=48,211 … code=250 … rtime=0.42s dtime=24.80s
+//!     mtime=25.61s)
 //! ```
 //!
 //! **What to check.** Detection server CPU and memory, FileReader
@@ -25,8 +27,8 @@
 use crate::analysis::{Dataset, Step};
 use crate::diagnose::helpers::{
     count, event_total, filereader_aftermath, finding, generalise, kept_slow,
-    percentile, plural, seconds, set_windows, slow_evidence, slowness, story,
-    Slowness,
+    owned, percentile, plural, seconds, set_windows, slow_evidence, slowness,
+    story, Slowness,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity};
 use crate::event::EventCode;
@@ -136,7 +138,7 @@ fn explanation(data: &Dataset, s: &Slowness<'_>, near: u64) -> String {
 }
 
 fn next_steps() -> Vec<String> {
-    [
+    owned(&[
         "Check the detection server's load at those times: CPU, memory \
          and the FileReader process (restarts, long garbage collections).",
         "Look for policies or content extraction that are costly on this \
@@ -148,10 +150,7 @@ fn next_steps() -> Vec<String> {
          detection times with the gateway's Delivery MTA and Outbound \
          listener session timeouts (30 s by default); raise them if scans \
          legitimately take that long.",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    ])
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@
 //! **Example log lines.**
 //!
 //! ```text
-//! [INFO] (SMTP_MESSAGE.1300) Message complete (tid=27 cid=Upstream-… size=123,456 … code=250 … rtime=10.06s dtime=0.50s mtime=100.09s)
+//! [INFO] (SMTP_MESSAGE.1300) Message complete (tid=27 cid=Upstream-…
+//!     size=123,456 … code=250 … rtime=10.06s dtime=0.50s mtime=100.09s)
 //! ```
 //!
 //! Here 100.09 − 10.06 − 0.50 = 89.53 s went to the downstream hop.
@@ -23,7 +24,7 @@
 
 use crate::analysis::{Dataset, Step};
 use crate::diagnose::helpers::{
-    finding, forward_outage_windows, generalise, kept_slow, percentile,
+    finding, forward_outage_windows, generalise, kept_slow, owned, percentile,
     seconds, set_windows, slow_evidence, slowness, story, Slowness,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity};
@@ -113,7 +114,7 @@ fn evidence(data: &Dataset, stats: &Stats, s: &Slowness<'_>) -> Vec<String> {
 }
 
 fn next_steps() -> Vec<String> {
-    [
+    owned(&[
         "Look at the downstream MTA at those times: its load, queue, and \
          content scanning, and how long it takes to answer the end of \
          DATA.",
@@ -125,10 +126,7 @@ fn next_steps() -> Vec<String> {
         "If several downstream hosts are listed, compare their send times \
          above: one slow host points at that host, all slow at the \
          network or the shared next hop.",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    ])
 }
 
 #[cfg(test)]

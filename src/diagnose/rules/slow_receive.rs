@@ -13,7 +13,9 @@
 //! **Example log lines.**
 //!
 //! ```text
-//! 12/Jun/12:09:41:07:120+0000 [INFO] (SMTP_MESSAGE.1300) Message complete (tid=31 cid=Upstream-… size=31,457,280 … code=250 … rtime=58.20s dtime=1.10s mtime=60.02s)
+//! 12/Jun/12:09:41:07:120+0000 [INFO] (SMTP_MESSAGE.1300) Message complete
+//!     (tid=31 cid=Upstream-… size=31,457,280 … code=250 … rtime=58.20s
+//!     dtime=1.10s mtime=60.02s)
 //! ```
 //!
 //! **What to check.** The sizes of the slow messages, the network from the
@@ -21,8 +23,8 @@
 
 use crate::analysis::{Dataset, Step};
 use crate::diagnose::helpers::{
-    count, finding, generalise, kept_slow, percent, percentile, set_windows,
-    slow_evidence, slowness, story, Slowness,
+    count, finding, generalise, kept_slow, owned, percent, percentile,
+    set_windows, slow_evidence, slowness, story, Slowness,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity};
 
@@ -122,17 +124,14 @@ fn size_evidence(data: &Dataset, s: &Slowness<'_>, large: u64) -> String {
 }
 
 fn next_steps() -> Vec<String> {
-    [
+    owned(&[
         "Compare the slow messages' sizes with the rest: very large mail \
          takes long to receive whatever the health of the path.",
         "Check the upstream MTA's load and queue at those times, and how \
          many connections it opens to DLP at once.",
         "Measure latency, packet loss and bandwidth between the upstream \
          MTA and the DLP server (and any load balancer in between).",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    ])
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@
 //! **Example log lines.**
 //!
 //! ```text
-//! Message complete (tid=##### cid=##### … size=160745 sender=<> recipient_count=0 disposition=PASS code=250 estatus=<2.6.0> text=<2.6.0 … Queued mail for delivery> rtime=1,771,844,125.02s dtime=2s mtime=-0s)
+//! Message complete (tid=##### cid=##### … size=160745 sender=<>
+//!     recipient_count=0 disposition=PASS code=250 estatus=<2.6.0> text=<2.6.0 …
+//!     Queued mail for delivery> rtime=1,771,844,125.02s dtime=2s mtime=-0s)
 //! ```
 //!
 //! **What to check.** The NPE version and the vendor's fix for the

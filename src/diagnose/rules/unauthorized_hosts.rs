@@ -12,7 +12,9 @@
 //! **Example log lines.**
 //!
 //! ```text
-//! 12/Jun/12:10:02:11:310+0000 [SEVERE] (SMTP_CONNECTION.5200) Connection is rejected from the unauthorized host (tid=44 local=10.0.0.5:10025 remote=10.0.9.17:41822)
+//! 12/Jun/12:10:02:11:310+0000 [SEVERE] (SMTP_CONNECTION.5200) Connection is
+//!     rejected from the unauthorized host (tid=44 local=10.0.0.5:10025
+//!     remote=10.0.9.17:41822)
 //! ```
 //!
 //! **What to check.** Whether each named host is one of yours; if so, add
