@@ -492,6 +492,28 @@ pub fn kept_slow<'a>(
         .collect()
 }
 
+/// Sample lines kept in a slow-step finding: enough to show the pattern.
+const SLOW_SAMPLES: usize = 3;
+
+/// Completes a slow-step finding: sample lines of its slowest messages,
+/// the next steps, how many messages it affects, and its windows.
+pub fn finish_slow(
+    mut f: Finding,
+    data: &Dataset,
+    s: &Slowness<'_>,
+    next_steps: Vec<String>,
+) -> Finding {
+    f.samples = kept_slow(data, s)
+        .iter()
+        .take(SLOW_SAMPLES)
+        .map(|k| k.sample.clone())
+        .collect();
+    f.next_steps = next_steps;
+    f.affected = s.slow.len() as u64;
+    set_windows(&mut f, s.windows());
+    f
+}
+
 /// The nearest-rank percentile of sorted values.
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     crate::stats::percentile(sorted, p)

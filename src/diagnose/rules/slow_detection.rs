@@ -26,8 +26,8 @@
 
 use crate::analysis::{Dataset, Step};
 use crate::diagnose::helpers::{
-    count, event_total, filereader_aftermath, finding, generalise, kept_slow,
-    owned, percentile, plural, seconds, set_windows, slow_evidence, slowness,
+    count, event_total, filereader_aftermath, finding, finish_slow, generalise,
+    kept_slow, owned, percentile, plural, seconds, slow_evidence, slowness,
     story, Slowness,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity};
@@ -93,12 +93,7 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
             count(trouble)
         ));
     }
-    f.samples = kept_slow(data, &s).iter().map(|k| k.sample.clone()).collect();
-    f.samples.truncate(3);
-    f.next_steps = next_steps();
-    f.affected = s.slow.len() as u64;
-    set_windows(&mut f, s.windows());
-    Some(f)
+    Some(finish_slow(f, data, &s, next_steps()))
 }
 
 /// Slow messages whose detection reached the reflect-mode timeout.

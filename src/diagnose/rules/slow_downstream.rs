@@ -24,8 +24,8 @@
 
 use crate::analysis::{Dataset, Step};
 use crate::diagnose::helpers::{
-    finding, forward_outage_windows, generalise, kept_slow, owned, percentile,
-    seconds, set_windows, slow_evidence, slowness, story, Slowness,
+    finding, finish_slow, forward_outage_windows, generalise, kept_slow, owned,
+    percentile, seconds, slow_evidence, slowness, story, Slowness,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity};
 use crate::stats::Stats;
@@ -64,12 +64,7 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
     );
     f.explanation = explanation(data, &s);
     f.evidence = evidence(data, cx.stats, &s);
-    f.samples = kept_slow(data, &s).iter().map(|k| k.sample.clone()).collect();
-    f.samples.truncate(3);
-    f.next_steps = next_steps();
-    f.affected = s.slow.len() as u64;
-    set_windows(&mut f, s.windows());
-    Some(f)
+    Some(finish_slow(f, data, &s, next_steps()))
 }
 
 fn severity(s: &Slowness<'_>) -> Severity {

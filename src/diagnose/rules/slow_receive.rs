@@ -23,8 +23,8 @@
 
 use crate::analysis::{Dataset, Step};
 use crate::diagnose::helpers::{
-    count, finding, generalise, kept_slow, owned, percent, percentile,
-    set_windows, slow_evidence, slowness, story, Slowness,
+    count, finding, finish_slow, generalise, kept_slow, owned, percent,
+    percentile, slow_evidence, slowness, story, Slowness,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity};
 
@@ -64,12 +64,7 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
     f.explanation = explanation(data, &s, large, mostly_large);
     f.evidence = slow_evidence(data, cx.stats, &s);
     f.evidence.push(size_evidence(data, &s, large));
-    f.samples = kept_slow(data, &s).iter().map(|k| k.sample.clone()).collect();
-    f.samples.truncate(3);
-    f.next_steps = next_steps();
-    f.affected = s.slow.len() as u64;
-    set_windows(&mut f, s.windows());
-    Some(f)
+    Some(finish_slow(f, data, &s, next_steps()))
 }
 
 fn large_count(s: &Slowness<'_>) -> u64 {
