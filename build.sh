@@ -32,7 +32,11 @@ install_build_tools() {
   version=$(wasm_bindgen_version)
   if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $version" ]
   then
-    cargo install wasm-bindgen-cli --version "$version" --locked
+    # The CLI's own lock file names exact versions of its dependencies,
+    # and a registry mirror may lack one of them (webpki-roots 1.0.11 was
+    # missing on one): then resolve afresh within the same semver ranges.
+    cargo install wasm-bindgen-cli --version "$version" --locked ||
+      cargo install wasm-bindgen-cli --version "$version"
   fi
 }
 
