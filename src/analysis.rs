@@ -9,13 +9,16 @@
 //! bounded number of raw lines as evidence: memory follows the number of
 //! messages, not the bytes read. Each file is tallied on its own and then
 //! merged, so a file given twice (same bytes) is recognised at its end and
-//! counted once.
+//! counted once. Records that a file shares with an earlier, overlapping
+//! copy of the same log are found as they are read ([`crate::overlap`])
+//! and counted once too.
 
 use crate::decode::{Decoder, Encoding};
 use crate::event::EventCode;
 use crate::message::{tid_of, Cid, Connection, Message, Origin, Outcome};
+use crate::overlap::{self, Seconds};
 use crate::parse::fields::{self, Fields, Millis};
-use crate::parse::{Line, LineReader, LogFormat, Record};
+use crate::parse::{Level, Line, LineReader, LogFormat, Record};
 use crate::symbols::{Sym, Symbols};
 use crate::zone::{CachedZone, Zone};
 use rustc_hash::FxHashMap;
@@ -85,6 +88,9 @@ pub struct LineCounts {
     pub tracing: u64,
     /// Lines longer than [`MAX_LINE_BYTES`] (counted in one of the above).
     pub overlong: u64,
+    /// Records an earlier, overlapping file held too (part of
+    /// `recognized`); they were counted there and not again.
+    pub repeated: u64,
 }
 
 impl LineCounts {
@@ -96,6 +102,7 @@ impl LineCounts {
         self.unrecognized += other.unrecognized;
         self.tracing += other.tracing;
         self.overlong += other.overlong;
+        self.repeated += other.repeated;
     }
 }
 
@@ -123,6 +130,27 @@ pub struct FileSummary {
     pub out_of_order: u64,
     /// The text encoding found, once the start of the file was read.
     pub encoding: Option<Encoding>,
+    /// Earlier files this one overlaps, each with how many of this file's
+    /// records it held too.
+    pub overlaps: Vec<(String, u64)>,
+}
+
+impl FileSummary {
+    fn new(name: &str) -> FileSummary {
+        FileSummary {
+            name: name.to_string(),
+            format: LogFormat::Unknown,
+            bytes: 0,
+            counts: LineCounts::default(),
+            first: None,
+            last: None,
+            duplicate_of: None,
+            unrecognized_samples: Vec::new(),
+            out_of_order: 0,
+            encoding: None,
+            overlaps: Vec::new(),
+        }
+    }
 }
 
 /// All that was seen of one kind of event.
@@ -328,6 +356,8 @@ pub struct Analysis {
     total: Tally,
     files: Vec<FileSummary>,
     fingerprints: FxHashMap<(u64, u64), usize>,
+    /// The record signatures of each file merged so far, by file index.
+    earlier: Vec<(u32, Seconds)>,
     current: Option<FileState>,
     progress: Progress,
     zone_assumed: bool,
@@ -346,6 +376,8 @@ struct FileState {
     operational_votes: u64,
     detector_votes: u64,
     last_time: Option<Millis>,
+    seconds: Seconds,
+    held: Held,
     tally: Tally,
 }
 
@@ -358,6 +390,7 @@ impl Analysis {
             total: Tally::default(),
             files: Vec::new(),
             fingerprints: FxHashMap::default(),
+            earlier: Vec::new(),
             current: None,
             progress: Progress::default(),
             zone_assumed: false,
@@ -369,18 +402,7 @@ impl Analysis {
         if self.current.is_some() {
             self.end_file();
         }
-        let summary = FileSummary {
-            name: name.to_string(),
-            format: LogFormat::Unknown,
-            bytes: 0,
-            counts: LineCounts::default(),
-            first: None,
-            last: None,
-            duplicate_of: None,
-            unrecognized_samples: Vec::new(),
-            out_of_order: 0,
-            encoding: None,
-        };
+        let summary = FileSummary::new(name);
         self.current = Some(FileState {
             index: self.files.len() as u32,
             decoder: Decoder::new(),
@@ -393,20 +415,11 @@ impl Analysis {
             operational_votes: 0,
             detector_votes: 0,
             last_time: None,
+            seconds: Seconds::default(),
+            held: Held::default(),
             tally: Tally::default(),
         });
-        self.files.push(FileSummary {
-            name: name.to_string(),
-            format: LogFormat::Unknown,
-            bytes: 0,
-            counts: LineCounts::default(),
-            first: None,
-            last: None,
-            duplicate_of: None,
-            unrecognized_samples: Vec::new(),
-            out_of_order: 0,
-            encoding: None,
-        });
+        self.files.push(FileSummary::new(name));
     }
 
     /// Reads the next chunk of the current file.
@@ -423,6 +436,8 @@ impl Analysis {
         let mut ctx = LineContext {
             zone: CachedZone::new(&self.zone),
             symbols: &mut self.symbols,
+            earlier: &self.earlier,
+            names: &self.files,
         };
         // The decoder is taken out for the call so that its output can be
         // read while the file state is updated.
@@ -456,6 +471,8 @@ impl Analysis {
         let mut ctx = LineContext {
             zone: CachedZone::new(&self.zone),
             symbols: &mut self.symbols,
+            earlier: &self.earlier,
+            names: &self.files,
         };
         let mut decoder = std::mem::take(&mut file.decoder);
         file.split(decoder.finish(), &mut ctx);
@@ -463,6 +480,7 @@ impl Analysis {
         if !file.carry.is_empty() || file.carry_dropped > 0 {
             file.carry_line(&mut ctx);
         }
+        file.settle_held(&mut ctx);
         if file.detector_votes > 0 && file.tally.dated_headers > 0 {
             self.zone_assumed = true;
         }
@@ -472,10 +490,6 @@ impl Analysis {
                 (op, det) if op >= det => LogFormat::Operational,
                 _ => LogFormat::Detector,
             };
-        // TODO: Only byte-identical files are recognised. Two copies of a
-        // log taken at different moments overlap without being equal, and
-        // their shared records are counted twice. A per-record key (time,
-        // cid and dlp_id) checked at merge time would drop the repeats.
         let key = (file.hasher.digest(), file.summary.bytes);
         let index = file.index as usize;
         if let Some(&earlier) = self.fingerprints.get(&key) {
@@ -483,6 +497,7 @@ impl Analysis {
         } else {
             self.fingerprints.insert(key, index);
             self.total.merge(file.tally);
+            self.earlier.push((file.index, file.seconds));
         }
         self.files[index] = file.summary;
         self.progress.lines = self.lines_so_far();
@@ -556,6 +571,10 @@ impl Analysis {
 struct LineContext<'a> {
     zone: CachedZone<'a>,
     symbols: &'a mut Symbols,
+    /// The record signatures of the files merged before this one.
+    earlier: &'a [(u32, Seconds)],
+    /// The files so far, for their names.
+    names: &'a [FileSummary],
 }
 
 impl FileState {
@@ -684,17 +703,144 @@ impl FileState {
         origin: Origin,
         ctx: &mut LineContext<'_>,
     ) {
-        if let Some(t) = rec.time {
-            let s = &mut self.summary;
-            s.first = min_time(s.first, Some(t));
-            s.last = max_time(s.last, Some(t));
-            if self.last_time.is_some_and(|last| t < last) {
-                s.out_of_order += 1;
-            }
-            self.last_time = Some(t);
+        let Some(t) = rec.time else {
+            self.settle_held(ctx);
+            let name = &self.summary.name;
+            self.tally.record(rec, line, origin, name, ctx.symbols);
+            return;
+        };
+        let s = &mut self.summary;
+        s.first = min_time(s.first, Some(t));
+        s.last = max_time(s.last, Some(t));
+        if self.last_time.is_some_and(|last| t < last) {
+            s.out_of_order += 1;
+        }
+        self.last_time = Some(t);
+        let hash = overlap::record_hash(t, line);
+        self.seconds.add(t, hash);
+        let second = overlap::second_of(t);
+        if self.held.second != second {
+            self.settle_held(ctx);
+        }
+        if ctx.earlier.iter().any(|(_, e)| e.spans(second)) {
+            // An earlier file covers this second: hold the record until
+            // the second is over and can be compared whole.
+            self.held.second = second;
+            self.held.push(rec, line, origin, hash);
+            return;
         }
         let name = &self.summary.name;
         self.tally.record(rec, line, origin, name, ctx.symbols);
+    }
+
+    /// Compares the held second with the earlier files, counts the
+    /// records they hold too as repeats, and tallies the others in file
+    /// order.
+    fn settle_held(&mut self, ctx: &mut LineContext<'_>) {
+        if self.held.records.is_empty() {
+            return;
+        }
+        let held = std::mem::take(&mut self.held);
+        let hashes: Vec<u64> = held.records.iter().map(|r| r.hash).collect();
+        let mut repeated = vec![false; hashes.len()];
+        for (index, earlier) in ctx.earlier {
+            let open: Vec<usize> =
+                (0..hashes.len()).filter(|&i| !repeated[i]).collect();
+            if open.is_empty() {
+                break;
+            }
+            let some: Vec<u64> = open.iter().map(|&i| hashes[i]).collect();
+            let mut found = vec![false; some.len()];
+            let n = earlier.repeated(held.second, &some, &mut found);
+            if n == 0 {
+                continue;
+            }
+            for (&i, f) in open.iter().zip(found) {
+                repeated[i] |= f;
+            }
+            let name = &ctx.names[*index as usize].name;
+            let overlaps = &mut self.summary.overlaps;
+            match overlaps.iter_mut().find(|(other, _)| other == name) {
+                Some((_, count)) => *count += n as u64,
+                None => overlaps.push((name.clone(), n as u64)),
+            }
+        }
+        for (r, repeat) in held.records.iter().zip(repeated) {
+            let rec = held.record(r);
+            let line = &held.bytes[r.line.clone()];
+            if repeat {
+                self.summary.counts.repeated += 1;
+                self.tally.follow(rec, ctx.symbols);
+            } else {
+                let name = &self.summary.name;
+                self.tally.record(rec, line, r.origin, name, ctx.symbols);
+            }
+        }
+        // Keep the buffers for the next held second.
+        let Held { mut records, mut bytes, .. } = held;
+        records.clear();
+        bytes.clear();
+        self.held = Held { second: 0, records, bytes };
+    }
+}
+
+/// The records of one second held back for comparison with earlier
+/// files, with copies of their bytes.
+#[derive(Default)]
+struct Held {
+    second: i64,
+    records: Vec<HeldRecord>,
+    bytes: Vec<u8>,
+}
+
+/// A held record; its byte parts are ranges of [`Held::bytes`].
+struct HeldRecord {
+    time: Option<Millis>,
+    level: Level,
+    code: EventCode,
+    line: std::ops::Range<usize>,
+    text: std::ops::Range<usize>,
+    fields: Option<std::ops::Range<usize>>,
+    origin: Origin,
+    hash: u64,
+}
+
+impl Held {
+    fn push(
+        &mut self,
+        rec: Record<'_>,
+        line: &[u8],
+        origin: Origin,
+        hash: u64,
+    ) {
+        let mut keep = |part: &[u8]| {
+            let start = self.bytes.len();
+            self.bytes.extend_from_slice(part);
+            start..self.bytes.len()
+        };
+        let line = keep(line);
+        let text = keep(rec.text);
+        let fields = rec.fields.map(&mut keep);
+        self.records.push(HeldRecord {
+            time: rec.time,
+            level: rec.level,
+            code: rec.code,
+            line,
+            text,
+            fields,
+            origin,
+            hash,
+        });
+    }
+
+    fn record(&self, r: &HeldRecord) -> Record<'_> {
+        Record {
+            time: r.time,
+            level: r.level,
+            code: r.code,
+            text: &self.bytes[r.text.clone()],
+            fields: r.fields.clone().map(|f| &self.bytes[f]),
+        }
     }
 }
 
@@ -703,7 +849,12 @@ impl FileState {
 struct Tally {
     messages: Vec<Message>,
     connections: Vec<Connection>,
+    /// Connections accepted and not yet closed (in a file: so far; in the
+    /// total: in every file merged).
     open: FxHashMap<Cid, usize>,
+    /// Connections closed without their accept (in the total: by cid).
+    orphans: Vec<usize>,
+    orphans_by_cid: FxHashMap<Cid, usize>,
     thread_downstream: FxHashMap<u32, Sym>,
     events: FxHashMap<EventCode, EventTally>,
     error_minutes: FxHashMap<Millis, FxHashMap<EventCode, u32>>,
@@ -785,6 +936,19 @@ impl Tally {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Follows a record an earlier file already counted: only what later
+    /// records of this file depend on, the downstream host each thread
+    /// forwards to.
+    fn follow(&mut self, rec: Record<'_>, symbols: &mut Symbols) {
+        if rec.code == EventCode::ForwardEstablished {
+            let (tid, remote) =
+                tid_and_remote(rec.fields.unwrap_or(b""), symbols);
+            if let (Some(tid), true) = (tid, remote.is_some()) {
+                self.thread_downstream.insert(tid, remote);
+            }
         }
     }
 
@@ -889,11 +1053,9 @@ impl Tally {
             Some(i) if cid.is_some() => i,
             _ => {
                 // Closed without an accept in this file: opened before the
-                // file starts (rotation) or pasted alone.
-                // TODO: Such a session is counted as its own connection,
-                // apart from its accept in the older rotated file. Keeping
-                // the open connections of each file and matching them at
-                // merge time, in time order, would join the two halves.
+                // file starts (rotation) or pasted alone. The merge joins
+                // it to its accept if another file has it.
+                self.orphans.push(self.connections.len());
                 self.connections.push(Connection {
                     cid,
                     tid,
@@ -942,9 +1104,9 @@ impl Tally {
         }
     }
 
-    fn merge(&mut self, other: Tally) {
+    fn merge(&mut self, mut other: Tally) {
+        self.merge_connections(&mut other);
         append(&mut self.messages, other.messages);
-        append(&mut self.connections, other.connections);
         for (code, tally) in other.events {
             match self.events.get_mut(&code) {
                 Some(mine) => mine.merge(tally),
@@ -974,6 +1136,87 @@ impl Tally {
             }
         }
         self.dated_headers += other.dated_headers;
+    }
+}
+
+impl Tally {
+    /// Moves the connections of one file into the total, joining the two
+    /// halves of a session that rotation split between files: the accept
+    /// in the older file, the close in the newer one, in whichever order
+    /// the files were given.
+    fn merge_connections(&mut self, other: &mut Tally) {
+        let mut keep = vec![true; other.connections.len()];
+        for &i in &other.orphans {
+            let close = &other.connections[i];
+            let Some(&j) = self.open.get(&close.cid) else { continue };
+            let accept = &mut self.connections[j];
+            if in_order(accept.opened, close.closed) {
+                accept.closed = close.closed;
+                accept.messages = close.messages;
+                accept.duration = close.duration;
+                if accept.remote.is_none() {
+                    accept.remote = close.remote;
+                }
+                self.open.remove(&close.cid);
+                keep[i] = false;
+            }
+        }
+        for (cid, &i) in &other.open {
+            let Some(&j) = self.orphans_by_cid.get(cid) else { continue };
+            let accept = &other.connections[i];
+            let close = &mut self.connections[j];
+            if in_order(accept.opened, close.closed) {
+                close.opened = accept.opened;
+                close.tid = close.tid.or(accept.tid);
+                close.origin = accept.origin;
+                if close.remote.is_none() {
+                    close.remote = accept.remote;
+                }
+                self.orphans_by_cid.remove(cid);
+                keep[i] = false;
+            }
+        }
+        // Where each kept connection of `other` lands in the total.
+        let mut at = self.connections.len();
+        let moved: Vec<Option<usize>> = keep
+            .iter()
+            .map(|&k| {
+                k.then(|| {
+                    at += 1;
+                    at - 1
+                })
+            })
+            .collect();
+        for (cid, i) in other.open.drain() {
+            if let Some(j) = moved[i] {
+                self.open.insert(cid, j);
+            }
+        }
+        for &i in &other.orphans {
+            if let Some(j) = moved[i] {
+                let cid = other.connections[i].cid;
+                self.orphans_by_cid.insert(cid, j);
+            }
+        }
+        let connections = std::mem::take(&mut other.connections);
+        if keep.iter().all(|&k| k) {
+            append(&mut self.connections, connections);
+        } else {
+            self.connections.extend(
+                connections
+                    .into_iter()
+                    .zip(keep)
+                    .filter_map(|(c, k)| k.then_some(c)),
+            );
+        }
+    }
+}
+
+/// Whether an accept at `opened` can belong to a close at `closed`.
+fn in_order(opened: Option<Millis>, closed: Option<Millis>) -> bool {
+    match (opened, closed) {
+        (Some(o), Some(c)) => o <= c,
+        _ => true,
     }
 }
 

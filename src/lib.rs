@@ -41,6 +41,7 @@ pub mod export;
 pub mod generate;
 pub mod html;
 pub mod message;
+pub mod overlap;
 pub mod parse;
 pub mod redact;
 pub mod report;

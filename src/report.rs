@@ -74,6 +74,9 @@ pub struct FileReport {
     pub out_of_order_records: u64,
     /// The earlier file with the same bytes, when this one repeats it.
     pub duplicate_of: Option<String>,
+    /// Records that earlier, overlapping files held too (counted there,
+    /// not again here).
+    pub repeated_records: u64,
     /// `utf-8` (which includes ASCII and single-byte text), `utf-16le` or
     /// `utf-16be`.
     pub encoding: &'static str,
@@ -112,6 +115,9 @@ pub struct Totals {
     pub files: u64,
     /// Files that repeated an earlier one.
     pub duplicate_files: u64,
+    /// Records read again in overlapping copies of a log (among the
+    /// recognized lines), counted once.
+    pub repeated_records: u64,
 }
 
 /// One kind of event.
@@ -277,6 +283,7 @@ impl Report {
                 .iter()
                 .filter(|f| f.duplicate_of.is_some())
                 .count() as u64,
+            repeated_records: c.repeated,
         };
         let events = data
             .events
@@ -327,6 +334,7 @@ fn file_report(f: &crate::analysis::FileSummary) -> FileReport {
         unrecognized_samples: f.unrecognized_samples.clone(),
         out_of_order_records: f.out_of_order,
         duplicate_of: f.duplicate_of.clone(),
+        repeated_records: f.counts.repeated,
         encoding: f.encoding.map_or("utf-8", |e| e.as_str()),
         notes: file_notes(f),
     }
@@ -378,6 +386,13 @@ pub fn file_notes(f: &crate::analysis::FileSummary) -> Vec<String> {
              clock change, or files joined out of order); each is placed \
              by its own time",
             group(f.out_of_order)
+        ));
+    }
+    for (other, n) in &f.overlaps {
+        notes.push(format!(
+            "{name}: {} of its records are also in {other}, an overlapping \
+             copy of the same log; they were counted once",
+            group(*n)
         ));
     }
     notes

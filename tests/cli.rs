@@ -356,6 +356,50 @@ fn messy_files_in_several_bundles() {
 }
 
 #[test]
+fn overlapping_copies_in_two_bundles_are_counted_once() {
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/messy");
+    let monday =
+        std::fs::read_to_string(fixtures.join("overlap-monday.log")).unwrap();
+    let tuesday =
+        std::fs::read_to_string(fixtures.join("overlap-tuesday.log")).unwrap();
+    // What the two copies hold together, each line once.
+    let distinct: std::collections::BTreeSet<&str> =
+        monday.lines().chain(tuesday.lines()).collect();
+    let shared = tuesday.lines().filter(|l| monday.contains(l)).count();
+    assert!(shared > 0, "the fixtures overlap");
+    let complete =
+        distinct.iter().filter(|l| l.contains("Message complete")).count();
+    let dir = tempfile::tempdir().unwrap();
+    for (bundle, text) in [("mon.zip", &monday), ("tue.zip", &tuesday)] {
+        let path = dir.path().join(bundle);
+        let mut zip =
+            zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let opts = zip::write::SimpleFileOptions::default();
+        zip.start_file("logs/SmtpPrevent_operational0.log", opts).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+        zip.finish().unwrap();
+    }
+    let (a, b) = (dir.path().join("mon.zip"), dir.path().join("tue.zip"));
+    for (first, second) in [(&a, &b), (&b, &a)] {
+        let out = npe_lens(&["analyze", "--json", s(first), s(second)]);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let json = json_of(&out);
+        let t = &json["totals"];
+        assert_eq!(t["messages_complete"], complete as u64, "{err}");
+        assert_eq!(t["repeated_records"], shared as u64, "{err}");
+        let lines = monday.lines().count() + tuesday.lines().count();
+        assert_eq!(t["lines"], lines as u64);
+        assert_eq!(t["duplicate_files"], 0);
+        assert!(
+            err.contains(&format!("{shared} of its records are also in")),
+            "{err}"
+        );
+        assert!(err.contains("an overlapping copy of the same log"), "{err}");
+    }
+}
+
+#[test]
 fn html_report_shows_injected_markup_as_text() {
     let dir = tempfile::tempdir().unwrap();
     let payload = include_str!("fixtures/html-payload.log");

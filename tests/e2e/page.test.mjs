@@ -211,6 +211,31 @@ for (const variant of variants) {
           await page.close();
         });
 
+    it('counts the records of two overlapping copies once', async () => {
+      const {page, errors} = await open(browser.context, url);
+      const dir = join(FIXTURES, 'messy');
+      const copies = ['overlap-monday.log', 'overlap-tuesday.log']
+          .map((name) => join(dir, name));
+      const [monday, tuesday] = copies.map(
+          (f) => readFileSync(f, 'utf8').split('\n').filter(Boolean));
+      const distinct = new Set([...monday, ...tuesday]);
+      const messages = [...distinct]
+          .filter((l) => l.includes('Message complete')).length;
+      const shared = tuesday.filter((l) => monday.includes(l)).length;
+      assert.ok(shared > 0);
+      // The newer copy first: the order must not matter.
+      await pick(page, [copies[1], copies[0]]);
+      assert.equal(await settled(page), 'done');
+      assert.match(await text(page, '#verdict-detail'),
+          new RegExp(`^${messages} message\\(s\\) \\(0 errors\\) in ` +
+              `${monday.length + tuesday.length} lines of 2 file`));
+      assert.match(await text(page, '#format-notes'), new RegExp(
+          `overlap-monday\\.log: ${shared} of its records are also in ` +
+          'overlap-tuesday\\.log, an overlapping copy'));
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+
     it('says so for a file that is not a log, then reads another',
         async () => {
           const {page, errors} = await open(browser.context, url);
