@@ -149,12 +149,31 @@ export interface ChartImage { title: string; svg: string; }
 /// smooth while every bucket stays visible as its own band.
 const PIXELS_PER_BUCKET: u32 = 2;
 
-/// Installs the panic hook once, when the module is instantiated, so a
-/// panic shows its message in the console instead of only
-/// `RuntimeError: unreachable`.
+/// The global the panic hook writes the panic's message to.
+const PANIC_GLOBAL: &str = "npeLensPanic";
+
+/// Installs the panic hook when the module is instantiated. A panic
+/// reaches JavaScript only as `RuntimeError: unreachable`; the hook also
+/// logs its message to the console and leaves it in the worker's global
+/// `npeLensPanic`, where the worker reads it without calling into the
+/// module again, whose memory cannot be trusted after a panic.
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let global = js_sys::global();
+        let message = JsValue::from_str(&info.to_string());
+        // Nothing more can be done if even this fails.
+        let _ = js_sys::Reflect::set(&global, &PANIC_GLOBAL.into(), &message);
+    }));
+}
+
+/// Panics on purpose. No input is known to make the analyzer panic, so
+/// the page's tests call this to prove that a panic becomes an error the
+/// user can read, and that the page goes on with a fresh worker.
+#[wasm_bindgen(js_name = panicForTests)]
+pub fn panic_for_tests() {
+    panic!("a panic requested by a test");
 }
 
 /// Turns any error of the core into a JavaScript `Error`.

@@ -21,6 +21,8 @@
 //   {type: 'export', format: 'csv' | 'json' | 'html', filter, redact,
 //    charts}                      ──► csv / json / htmlReport
 //        ◄─── {type: 'export', text}
+//   {type: 'panic'}  ───►  panicForTests(): a panic on purpose, for the
+//                          tests of the recovery described below
 //   any request that fails
 //        ◄─── {type: 'error', message}
 //
@@ -28,9 +30,10 @@
 //
 // Bootstrap: `onmessage` is registered first; every handler awaits the
 // `ready` promise, which loads the wasm module. A panic inside wasm shows
-// up as a RuntimeError; from then on the module's memory cannot be
-// trusted, so `aborted` makes every later request fail with a clear
-// message and the page starts a new worker.
+// up as a RuntimeError, its message in the global `npeLensPanic` (set by
+// the module's panic hook); from then on the module's memory cannot be
+// trusted, so `aborted` makes this and every later request fail with a
+// plain message, and the page starts a new worker when it sees one.
 //
 // This file assumes no URL of its own: served, it is a module worker
 // next to pkg/; in the single-file page the build replaces the import
@@ -85,18 +88,25 @@ async function handle(request) {
   try {
     await ready;
     if (aborted) {
-      throw new Error(`the analyzer stopped after an internal error ` +
-        `(${aborted}); start a new analysis`);
+      throw new Error(stoppedMessage());
     }
     const {reply, transfer} = answer(request);
     self.postMessage({id: request.id, ...reply}, transfer);
   } catch (e) {
+    let message = e instanceof Error ? e.message : String(e);
     if (e instanceof WebAssembly.RuntimeError) {
-      aborted = e.message;
+      aborted = self.npeLensPanic || e.message;
+      message = stoppedMessage();
     }
-    const message = e instanceof Error ? e.message : String(e);
     self.postMessage({id: request.id, type: 'error', message});
   }
+}
+
+function stoppedMessage() {
+  return `The analyzer stopped after an internal error (${aborted}). ` +
+    'Your files are untouched and nothing was sent anywhere: pick them ' +
+    'again to start a new analysis. If it happens again, please report ' +
+    'this message.';
 }
 
 function answer(request) {
@@ -140,6 +150,9 @@ function answer(request) {
       };
     case 'export':
       return {reply: {type: 'export', text: exported(request)}, transfer: []};
+    case 'panic':
+      wasm.panicForTests();
+      throw new Error('the module did not panic');
     default:
       throw new Error(`unknown request type: ${request.type}`);
   }

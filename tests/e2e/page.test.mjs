@@ -236,6 +236,43 @@ for (const variant of variants) {
       await page.close();
     });
 
+    it('turns a panic in the module into an error, then recovers',
+        async () => {
+          const {page, errors} = await open(browser.context, url);
+          await pick(page, KB160660);
+          assert.equal(await settled(page), 'done');
+          // No input is known to panic the analyzer, so the worker is
+          // asked to through its test request, out of the page's sight.
+          const worker = page.workers().at(-1);
+          const panic = await worker.evaluate(() => new Promise((done) => {
+            self.onmessage({data: {id: -1, type: 'panic'}});
+            const poll = setInterval(() => {
+              if (self.npeLensPanic) {
+                clearInterval(poll);
+                done(self.npeLensPanic);
+              }
+            }, 10);
+          }));
+          assert.match(panic, /a panic requested by a test/);
+          // The next analysis meets the stopped module: the page says so
+          // in plain words and starts a fresh worker.
+          await pick(page, KB160660);
+          assert.equal(await settled(page, ['error']), 'error');
+          const message = await text(page, '#error-text');
+          assert.match(message, /^The analyzer stopped after an internal /);
+          assert.match(message, /a panic requested by a test/);
+          assert.match(message, /pick them again/);
+          await pick(page, KB160660);
+          assert.equal(await settled(page), 'done');
+          assert.match(await text(page, '#verdict-detail'), /^1 message/);
+          // The only errors logged are the panic's own.
+          assert.ok(errors.length > 0);
+          for (const e of errors) {
+            assert.match(e, /a panic requested by a test/);
+          }
+          await page.close();
+        });
+
     it('says so for a file that is not a log, then reads another',
         async () => {
           const {page, errors} = await open(browser.context, url);
