@@ -23,7 +23,7 @@ use crate::symbols::{Sym, Symbols};
 use crate::zone::{CachedZone, Zone};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::xxh3_64;
 
 /// Lines longer than this are cut when kept: a damaged file may hold a
 /// line of many megabytes, and no NPE record comes near this size.
@@ -355,7 +355,9 @@ pub struct Analysis {
     symbols: Symbols,
     total: Tally,
     files: Vec<FileSummary>,
-    fingerprints: FxHashMap<(u64, u64), usize>,
+    /// Files by their line digest, size and encoding: the same lines
+    /// decoded from UTF-16 LE and BE are not the same bytes.
+    fingerprints: FxHashMap<(u64, u64, Option<Encoding>), usize>,
     /// The record signatures of each file merged so far, by file index.
     earlier: Vec<(u32, Seconds)>,
     current: Option<FileState>,
@@ -371,7 +373,9 @@ struct FileState {
     carry: Vec<u8>,
     carry_dropped: u64,
     offset: u64,
-    hasher: Xxh3,
+    /// The file's lines, hashed one by one and folded in order: the
+    /// same lines give the same digest.
+    digest: u64,
     summary: FileSummary,
     operational_votes: u64,
     detector_votes: u64,
@@ -410,7 +414,7 @@ impl Analysis {
             carry: Vec::new(),
             carry_dropped: 0,
             offset: 0,
-            hasher: Xxh3::new(),
+            digest: 0,
             summary,
             operational_votes: 0,
             detector_votes: 0,
@@ -430,7 +434,6 @@ impl Analysis {
     pub fn feed(&mut self, chunk: &[u8]) {
         let file =
             self.current.as_mut().expect("feed called before begin_file");
-        file.hasher.update(chunk);
         file.summary.bytes += chunk.len() as u64;
         self.progress.bytes += chunk.len() as u64;
         let mut ctx = LineContext {
@@ -490,7 +493,7 @@ impl Analysis {
                 (op, det) if op >= det => LogFormat::Operational,
                 _ => LogFormat::Detector,
             };
-        let key = (file.hasher.digest(), file.summary.bytes);
+        let key = (file.digest, file.summary.bytes, file.summary.encoding);
         let index = file.index as usize;
         if let Some(&earlier) = self.fingerprints.get(&key) {
             file.summary.duplicate_of = Some(self.files[earlier].name.clone());
@@ -664,11 +667,16 @@ impl FileState {
         } else {
             line
         };
+        // One hash per line serves both the duplicate-file digest and the
+        // keys of records shared with overlapping files.
+        let hash = xxh3_64(line);
+        self.digest =
+            overlap::fold(overlap::fold(self.digest, hash), length as u64);
         match self.reader.read(line, &mut ctx.zone) {
             Line::Operational(rec) => {
                 counts.recognized += 1;
                 self.operational_votes += 1;
-                self.record(rec, line, origin, ctx);
+                self.record(rec, line, hash, origin, ctx);
             }
             Line::DetectorBody(rec) => {
                 counts.recognized += 1;
@@ -677,7 +685,7 @@ impl FileState {
                     counts.tracing += 1;
                     return;
                 }
-                self.record(rec, line, origin, ctx);
+                self.record(rec, line, hash, origin, ctx);
             }
             Line::DetectorHeader { dated } => {
                 counts.recognized += 1;
@@ -700,11 +708,14 @@ impl FileState {
         &mut self,
         rec: Record<'_>,
         line: &[u8],
+        line_hash: u64,
         origin: Origin,
         ctx: &mut LineContext<'_>,
     ) {
         let Some(t) = rec.time else {
-            self.settle_held(ctx);
+            if !self.held.records.is_empty() {
+                self.settle_held(ctx);
+            }
             let name = &self.summary.name;
             self.tally.record(rec, line, origin, name, ctx.symbols);
             return;
@@ -716,10 +727,10 @@ impl FileState {
             s.out_of_order += 1;
         }
         self.last_time = Some(t);
-        let hash = overlap::record_hash(t, line);
+        let hash = overlap::record_key(line_hash, t);
         self.seconds.add(t, hash);
         let second = overlap::second_of(t);
-        if self.held.second != second {
+        if !self.held.records.is_empty() && self.held.second != second {
             self.settle_held(ctx);
         }
         if ctx.earlier.iter().any(|(_, e)| e.spans(second)) {

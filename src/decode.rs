@@ -13,7 +13,7 @@
 const SNIFF_BYTES: usize = 64;
 
 /// The encoding of one file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Encoding {
     /// UTF-8, ASCII, or single-byte text: passed through.
     Bytes,

@@ -23,12 +23,16 @@
 
 use crate::parse::fields::Millis;
 use rustc_hash::FxHashMap;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-/// The key of one record: its line and its time, which for a detector
-/// record comes from the header line before it.
-pub fn record_hash(time: Millis, line: &[u8]) -> u64 {
-    xxh3_64_with_seed(line, time as u64)
+/// The key of one record: the hash of its line and its time, which for
+/// a detector record comes from the header line before it.
+pub fn record_key(line_hash: u64, time: Millis) -> u64 {
+    fold(line_hash, time as u64)
+}
+
+/// Folds a value into a running hash; the order of the values matters.
+pub fn fold(hash: u64, value: u64) -> u64 {
+    (hash.rotate_left(23) ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// The second a record time falls in.
