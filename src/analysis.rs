@@ -308,6 +308,32 @@ impl Dataset {
     pub fn file_name(&self, origin: Origin) -> &str {
         self.files.get(origin.file as usize).map_or("?", |f| &f.name)
     }
+
+    /// The bytes its message and connection records take.
+    pub fn record_bytes(&self) -> RecordBytes {
+        RecordBytes::of(self.messages.len(), self.connections.len())
+    }
+}
+
+/// The bytes taken by the records an analysis keeps for every message
+/// and every connection: their count times their size, without the
+/// spare room of the containers holding them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RecordBytes {
+    /// [`Message`] records.
+    pub messages: u64,
+    /// [`Connection`] records.
+    pub connections: u64,
+}
+
+impl RecordBytes {
+    fn of(messages: usize, connections: usize) -> RecordBytes {
+        let bytes = |n: usize, size: usize| (n * size) as u64;
+        RecordBytes {
+            messages: bytes(messages, std::mem::size_of::<Message>()),
+            connections: bytes(connections, std::mem::size_of::<Connection>()),
+        }
+    }
 }
 
 /// What has been read so far, for progress displays.
@@ -492,6 +518,16 @@ impl Analysis {
     /// What has been read so far.
     pub fn progress(&self) -> Progress {
         self.progress
+    }
+
+    /// The bytes of the records kept so far, the current file's included.
+    pub fn record_bytes(&self) -> RecordBytes {
+        let tallies = std::iter::once(&self.total)
+            .chain(self.current.as_ref().map(|f| &f.tally));
+        let (messages, connections) = tallies.fold((0, 0), |(m, c), t| {
+            (m + t.messages.len(), c + t.connections.len())
+        });
+        RecordBytes::of(messages, connections)
     }
 
     /// Ends the analysis and returns what it found.
