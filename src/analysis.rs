@@ -16,6 +16,7 @@ use crate::event::EventCode;
 use crate::message::{tid_of, Cid, Connection, Message, Origin, Outcome};
 use crate::parse::fields::{self, Fields, Millis};
 use crate::parse::{Line, LineReader, LogFormat, Record};
+use crate::records::{Records, Segments};
 use crate::symbols::{Sym, Symbols};
 use crate::zone::{CachedZone, Zone};
 use rustc_hash::FxHashMap;
@@ -276,9 +277,9 @@ pub struct Dataset {
     /// Line counts over all files except duplicates.
     pub counts: LineCounts,
     /// Every message, ordered by time (messages without time last).
-    pub messages: Vec<Message>,
+    pub messages: Records<Message>,
     /// Every upstream connection seen, ordered by first time.
-    pub connections: Vec<Connection>,
+    pub connections: Records<Connection>,
     /// Per kind of event, ordered by kind.
     pub events: Vec<EventTally>,
     /// Error events per minute: minute start (UTC ms) → kind → count.
@@ -543,10 +544,10 @@ impl Analysis {
         // already; a stable sort would still take a buffer of half their
         // size.
         let time_key = |m: &Message| (m.time.is_none(), m.time);
-        if !messages.windows(2).all(|w| time_key(&w[0]) <= time_key(&w[1])) {
+        if !messages.is_sorted_by_key(time_key) {
             messages.sort_by_key(time_key);
         }
-        let mut connections: Vec<Connection> = t.connections;
+        let mut connections = t.connections;
         connections.sort_by_key(|c| {
             (c.opened.or(c.closed).is_none(), c.opened.or(c.closed))
         });
@@ -576,8 +577,8 @@ impl Analysis {
             zone_assumed: self.zone_assumed,
             files: self.files,
             counts,
-            messages,
-            connections,
+            messages: Records::from(messages),
+            connections: Records::from(connections),
             events,
             error_minutes,
             hosts,
@@ -737,8 +738,8 @@ impl FileState {
 /// Everything counted in one file, merged into the total at its end.
 #[derive(Default)]
 struct Tally {
-    messages: Vec<Message>,
-    connections: Vec<Connection>,
+    messages: Segments<Message>,
+    connections: Segments<Connection>,
     open: FxHashMap<Cid, usize>,
     thread_downstream: FxHashMap<u32, Sym>,
     events: FxHashMap<EventCode, EventTally>,
@@ -979,8 +980,8 @@ impl Tally {
     }
 
     fn merge(&mut self, other: Tally) {
-        append(&mut self.messages, other.messages);
-        append(&mut self.connections, other.connections);
+        self.messages.append(other.messages);
+        self.connections.append(other.connections);
         for (code, tally) in other.events {
             match self.events.get_mut(&code) {
                 Some(mine) => mine.merge(tally),
@@ -1010,17 +1011,6 @@ impl Tally {
             }
         }
         self.dated_headers += other.dated_headers;
-    }
-}
-
-/// Appends `more` to `all`, taking its buffer when `all` is empty: the
-/// first file's records then stay where they are instead of being copied,
-/// which would briefly hold them twice.
-fn append<T>(all: &mut Vec<T>, mut more: Vec<T>) {
-    if all.is_empty() {
-        std::mem::swap(all, &mut more);
-    } else {
-        all.append(&mut more);
     }
 }
 

@@ -42,6 +42,7 @@ pub mod generate;
 pub mod html;
 pub mod message;
 pub mod parse;
+pub mod records;
 pub mod redact;
 pub mod report;
 pub mod stats;

@@ -17,6 +17,7 @@ use crate::analysis::{Dataset, EventTally, KeptMessage, SampleLine, Step};
 use crate::chart::{self, ChartSeries};
 use crate::message::Message;
 use crate::parse::fields::Millis;
+use crate::records::Records;
 use crate::report::{MessageRow, Report};
 use crate::symbols::Sym;
 use regex::{Regex, RegexBuilder};
@@ -205,8 +206,10 @@ pub fn filtered(
     filter: &Filter,
 ) -> Result<Dataset, FilterError> {
     let mut matcher = Matcher::new(data, filter)?;
-    let messages: Vec<Message> =
-        data.messages.iter().filter(|m| matcher.keeps(m)).cloned().collect();
+    let positions = data.messages.iter().enumerate();
+    let messages = data
+        .messages
+        .select(positions.filter(|(_, m)| matcher.keeps(m)).map(|(i, _)| i));
     let mut kept = |list: &[KeptMessage]| -> Vec<KeptMessage> {
         list.iter().filter(|k| matcher.keeps(&k.message)).cloned().collect()
     };
@@ -259,7 +262,10 @@ fn minute_meets(filter: &Filter, minute: Millis) -> bool {
 
 /// Per file, the first and last line of the kept messages: evidence
 /// lines outside these spans belong to other times.
-fn line_spans(data: &Dataset, messages: &[Message]) -> Vec<Option<(u64, u64)>> {
+fn line_spans(
+    data: &Dataset,
+    messages: &Records<Message>,
+) -> Vec<Option<(u64, u64)>> {
     let mut spans = vec![None; data.files.len()];
     for m in messages {
         let Some(span) = spans.get_mut(m.origin.file as usize) else {
