@@ -229,12 +229,13 @@ pub fn filtered(
         files: data.files.clone(),
         counts: data.counts,
         events: events_in(data, filter, &error_minutes, &lines),
-        connections: data
-            .connections
-            .iter()
-            .filter(|c| filter.meets_window(c.opened, c.closed))
-            .cloned()
-            .collect(),
+        connections: data.connections.select(
+            data.connections
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| filter.meets_window(c.opened, c.closed))
+                .map(|(i, _)| i),
+        ),
         hosts: data
             .hosts
             .iter()
