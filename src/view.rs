@@ -430,18 +430,39 @@ const RANKINGS: [Ranking; 5] = [
 fn slowest_rows(data: &Dataset, indices: &[usize]) -> Vec<ViewRow> {
     let mut chosen: Vec<usize> = Vec::new();
     for key in RANKINGS {
-        let mut ranked: Vec<(f64, usize)> = indices
+        let ranked = indices
             .iter()
-            .filter_map(|&i| key(&data.messages[i]).map(|v| (v, i)))
-            .collect();
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        chosen.extend(ranked.iter().take(SLOWEST_ROWS).map(|(_, i)| *i));
+            .filter_map(|&i| key(&data.messages[i]).map(|v| (v, i)));
+        chosen.extend(top(ranked, SLOWEST_ROWS).iter().map(|(_, i)| *i));
     }
     chosen.sort_unstable();
     chosen.dedup();
     let total = |i: &usize| Step::Total.of(&data.messages[*i]).unwrap_or(-1.0);
     chosen.sort_by(|a, b| total(b).total_cmp(&total(a)));
     chosen.into_iter().map(|i| row_of(data, i)).collect()
+}
+
+/// The `n` largest values with their message indices, largest first
+/// (ties by index), kept in room for `2 n` whatever the number ranked.
+fn top(
+    ranked: impl Iterator<Item = (f64, usize)>,
+    n: usize,
+) -> Vec<(f64, usize)> {
+    let order = |a: &(f64, usize), b: &(f64, usize)| {
+        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+    };
+    let room = 2 * n.max(1);
+    let mut kept = Vec::with_capacity(room);
+    for value in ranked {
+        kept.push(value);
+        if kept.len() == room {
+            kept.sort_by(order);
+            kept.truncate(n);
+        }
+    }
+    kept.sort_by(order);
+    kept.truncate(n);
+    kept
 }
 
 /// The table row of message `index`.
@@ -563,6 +584,20 @@ mod tests {
                 All forward hosts unavailable (tid=27 cid=<> \
                 reason=No available forward hosts)\n";
         analyze_bytes(&[("op0.log", log.as_bytes())], Options::default())
+    }
+
+    #[test]
+    fn top_keeps_the_largest_as_a_full_sort_would() {
+        // Many ties, more values than the room kept.
+        let values: Vec<(f64, usize)> =
+            (0..1000).map(|i| (((i * 7919) % 37) as f64, i)).collect();
+        let mut sorted = values.clone();
+        sorted.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        for n in [0, 1, 5, 50, 2000] {
+            let expected = &sorted[..n.min(sorted.len())];
+            assert_eq!(top(values.iter().copied(), n), expected, "n = {n}");
+        }
+        assert_eq!(top(std::iter::empty(), 3), []);
     }
 
     fn count(data: &Dataset, filter: Filter) -> u64 {
