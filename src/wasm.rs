@@ -292,6 +292,8 @@ impl Analyzer {
                 return Err(JsError::new("finish: already finished"));
             }
         };
+        // No more chunks come: their buffer's room goes to what follows.
+        self.chunk = Vec::new();
         let data = (*analysis).finish();
         let report = crate::report_from_dataset(&data);
         self.state = State::Finished(data);
