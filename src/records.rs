@@ -256,7 +256,7 @@ impl<T> Records<T> {
         let to_all = |i: usize| match &self.kept {
             None => {
                 assert!(i < self.all.len(), "index {i} out of range");
-                i as u32
+                u32::try_from(i).expect("fewer than 2^32 records")
             }
             Some(kept) => kept[i],
         };
