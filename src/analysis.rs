@@ -19,6 +19,7 @@ use crate::message::{tid_of, Cid, Connection, Message, Origin, Outcome};
 use crate::overlap::{self, Seconds};
 use crate::parse::fields::{self, Fields, Millis};
 use crate::parse::{Level, Line, LineReader, LogFormat, Record};
+use crate::records::{Records, Segments};
 use crate::symbols::{Sym, Symbols};
 use crate::zone::{CachedZone, Zone};
 use rustc_hash::FxHashMap;
@@ -304,9 +305,9 @@ pub struct Dataset {
     /// Line counts over all files except duplicates.
     pub counts: LineCounts,
     /// Every message, ordered by time (messages without time last).
-    pub messages: Vec<Message>,
+    pub messages: Records<Message>,
     /// Every upstream connection seen, ordered by first time.
-    pub connections: Vec<Connection>,
+    pub connections: Records<Connection>,
     /// Per kind of event, ordered by kind.
     pub events: Vec<EventTally>,
     /// Error events per minute: minute start (UTC ms) → kind → count.
@@ -335,6 +336,32 @@ impl Dataset {
     /// The file name of an [`Origin`].
     pub fn file_name(&self, origin: Origin) -> &str {
         self.files.get(origin.file as usize).map_or("?", |f| &f.name)
+    }
+
+    /// The bytes its message and connection records take.
+    pub fn record_bytes(&self) -> RecordBytes {
+        RecordBytes::of(self.messages.len(), self.connections.len())
+    }
+}
+
+/// The bytes taken by the records an analysis keeps for every message
+/// and every connection: their count times their size, without the
+/// spare room of the containers holding them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RecordBytes {
+    /// [`Message`] records.
+    pub messages: u64,
+    /// [`Connection`] records.
+    pub connections: u64,
+}
+
+impl RecordBytes {
+    fn of(messages: usize, connections: usize) -> RecordBytes {
+        let bytes = |n: usize, size: usize| (n * size) as u64;
+        RecordBytes {
+            messages: bytes(messages, std::mem::size_of::<Message>()),
+            connections: bytes(connections, std::mem::size_of::<Connection>()),
+        }
     }
 }
 
@@ -512,6 +539,16 @@ impl Analysis {
         self.progress
     }
 
+    /// The bytes of the records kept so far, the current file's included.
+    pub fn record_bytes(&self) -> RecordBytes {
+        let tallies = std::iter::once(&self.total)
+            .chain(self.current.as_ref().map(|f| &f.tally));
+        let (messages, connections) = tallies.fold((0, 0), |(m, c), t| {
+            (m + t.messages.len(), c + t.connections.len())
+        });
+        RecordBytes::of(messages, connections)
+    }
+
     /// Ends the analysis and returns what it found.
     pub fn finish(mut self) -> Dataset {
         self.end_file();
@@ -525,10 +562,10 @@ impl Analysis {
         // already; a stable sort would still take a buffer of half their
         // size.
         let time_key = |m: &Message| (m.time.is_none(), m.time);
-        if !messages.windows(2).all(|w| time_key(&w[0]) <= time_key(&w[1])) {
+        if !messages.is_sorted_by_key(time_key) {
             messages.sort_by_key(time_key);
         }
-        let mut connections: Vec<Connection> = t.connections;
+        let mut connections = t.connections;
         connections.sort_by_key(|c| {
             (c.opened.or(c.closed).is_none(), c.opened.or(c.closed))
         });
@@ -558,8 +595,8 @@ impl Analysis {
             zone_assumed: self.zone_assumed,
             files: self.files,
             counts,
-            messages,
-            connections,
+            messages: Records::from(messages),
+            connections: Records::from(connections),
             events,
             error_minutes,
             hosts,
@@ -858,8 +895,8 @@ impl Held {
 /// Everything counted in one file, merged into the total at its end.
 #[derive(Default)]
 struct Tally {
-    messages: Vec<Message>,
-    connections: Vec<Connection>,
+    messages: Segments<Message>,
+    connections: Segments<Connection>,
     /// Connections accepted and not yet closed (in a file: so far; in the
     /// total: in every file merged).
     open: FxHashMap<Cid, usize>,
@@ -1117,7 +1154,7 @@ impl Tally {
 
     fn merge(&mut self, mut other: Tally) {
         self.merge_connections(&mut other);
-        append(&mut self.messages, other.messages);
+        self.messages.append(other.messages);
         for (code, tally) in other.events {
             match self.events.get_mut(&code) {
                 Some(mine) => mine.merge(tally),
@@ -1211,13 +1248,14 @@ impl Tally {
         }
         let connections = std::mem::take(&mut other.connections);
         if keep.iter().all(|&k| k) {
-            append(&mut self.connections, connections);
+            self.connections.append(connections);
         } else {
-            self.connections.extend(
+            self.connections.append(
                 connections
                     .into_iter()
                     .zip(keep)
-                    .filter_map(|(c, k)| k.then_some(c)),
+                    .filter_map(|(c, k)| k.then_some(c))
+                    .collect(),
             );
         }
     }
@@ -1228,17 +1266,6 @@ fn in_order(opened: Option<Millis>, closed: Option<Millis>) -> bool {
     match (opened, closed) {
         (Some(o), Some(c)) => o <= c,
         _ => true,
-    }
-}
-
-/// Appends `more` to `all`, taking its buffer when `all` is empty: the
-/// first file's records then stay where they are instead of being copied,
-/// which would briefly hold them twice.
-fn append<T>(all: &mut Vec<T>, mut more: Vec<T>) {
-    if all.is_empty() {
-        std::mem::swap(all, &mut more);
-    } else {
-        all.append(&mut more);
     }
 }
 

@@ -16,8 +16,9 @@
 
 use crate::analysis::{Dataset, Step};
 use crate::event::EventCode;
+use crate::message::Message;
 use crate::parse::fields::Millis;
-use crate::stats::percentile;
+use crate::stats::{percentile, step_values_by_slot};
 use crate::zone::Zone;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -181,19 +182,19 @@ pub fn series_from_dataset(data: &Dataset, buckets: usize) -> ChartSeries {
     let bucket_ms = bucket_width(last - first, buckets.max(1));
     let start = first.div_euclid(bucket_ms) * bucket_ms;
     let n = ((last - start) / bucket_ms + 1) as usize;
-    let mut values: Vec<[Vec<f64>; 3]> = vec![Default::default(); n];
     let mut out = vec![Bucket::default(); n];
+    let slot = |m: &Message| Some(((m.time? - start) / bucket_ms) as usize);
     for m in &data.messages {
-        let Some(t) = m.time else { continue };
-        let i = ((t - start) / bucket_ms) as usize;
+        let Some(i) = slot(m) else { continue };
         out[i].messages += 1;
         out[i].rejected += u32::from(m.is_rejected());
-        for (k, (step, _)) in STEPS.iter().enumerate() {
-            if let Some(v) = step.of(m) {
-                values[i][k].push(v);
-            }
-        }
     }
+    let steps = STEPS.map(|(step, _)| step);
+    step_values_by_slot(&data.messages, steps, slot, |i, [r, d, s]| {
+        out[i].receive = spread_of(r);
+        out[i].detection = spread_of(d);
+        out[i].send = spread_of(s);
+    });
     for (minute, by_code) in &data.error_minutes {
         let i = ((minute - start) / bucket_ms) as usize;
         for (code, count) in by_code {
@@ -201,11 +202,6 @@ pub fn series_from_dataset(data: &Dataset, buckets: usize) -> ChartSeries {
                 out[i].forward_errors += count;
             }
         }
-    }
-    for (bucket, [r, d, s]) in out.iter_mut().zip(&mut values) {
-        bucket.receive = spread_of(r);
-        bucket.detection = spread_of(d);
-        bucket.send = spread_of(s);
     }
     series.start = start;
     series.bucket_ms = bucket_ms;

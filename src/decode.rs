@@ -72,7 +72,15 @@ impl Decoder {
             return self.start();
         }
         match self.encoding {
-            Some(Encoding::Bytes) => chunk,
+            Some(Encoding::Bytes) => {
+                // The sniffed start of the file, a whole first chunk, is
+                // no longer needed; keeping it for the whole file would
+                // hold a chunk's size of memory for nothing.
+                if self.out.capacity() > 0 {
+                    self.out = Vec::new();
+                }
+                chunk
+            }
             Some(e) => {
                 self.pending.extend_from_slice(chunk);
                 self.out.clear();

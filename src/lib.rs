@@ -43,6 +43,7 @@ pub mod html;
 pub mod message;
 pub mod overlap;
 pub mod parse;
+pub mod records;
 pub mod redact;
 pub mod report;
 pub mod stats;

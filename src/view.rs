@@ -17,6 +17,7 @@ use crate::analysis::{Dataset, EventTally, KeptMessage, SampleLine, Step};
 use crate::chart::{self, ChartSeries};
 use crate::message::Message;
 use crate::parse::fields::Millis;
+use crate::records::Records;
 use crate::report::{MessageRow, Report};
 use crate::symbols::Sym;
 use regex::{Regex, RegexBuilder};
@@ -205,8 +206,10 @@ pub fn filtered(
     filter: &Filter,
 ) -> Result<Dataset, FilterError> {
     let mut matcher = Matcher::new(data, filter)?;
-    let messages: Vec<Message> =
-        data.messages.iter().filter(|m| matcher.keeps(m)).cloned().collect();
+    let positions = data.messages.iter().enumerate();
+    let messages = data
+        .messages
+        .select(positions.filter(|(_, m)| matcher.keeps(m)).map(|(i, _)| i));
     let mut kept = |list: &[KeptMessage]| -> Vec<KeptMessage> {
         list.iter().filter(|k| matcher.keeps(&k.message)).cloned().collect()
     };
@@ -226,12 +229,13 @@ pub fn filtered(
         files: data.files.clone(),
         counts: data.counts,
         events: events_in(data, filter, &error_minutes, &lines),
-        connections: data
-            .connections
-            .iter()
-            .filter(|c| filter.meets_window(c.opened, c.closed))
-            .cloned()
-            .collect(),
+        connections: data.connections.select(
+            data.connections
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| filter.meets_window(c.opened, c.closed))
+                .map(|(i, _)| i),
+        ),
         hosts: data
             .hosts
             .iter()
@@ -259,7 +263,10 @@ fn minute_meets(filter: &Filter, minute: Millis) -> bool {
 
 /// Per file, the first and last line of the kept messages: evidence
 /// lines outside these spans belong to other times.
-fn line_spans(data: &Dataset, messages: &[Message]) -> Vec<Option<(u64, u64)>> {
+fn line_spans(
+    data: &Dataset,
+    messages: &Records<Message>,
+) -> Vec<Option<(u64, u64)>> {
     let mut spans = vec![None; data.files.len()];
     for m in messages {
         let Some(span) = spans.get_mut(m.origin.file as usize) else {
@@ -423,18 +430,39 @@ const RANKINGS: [Ranking; 5] = [
 fn slowest_rows(data: &Dataset, indices: &[usize]) -> Vec<ViewRow> {
     let mut chosen: Vec<usize> = Vec::new();
     for key in RANKINGS {
-        let mut ranked: Vec<(f64, usize)> = indices
+        let ranked = indices
             .iter()
-            .filter_map(|&i| key(&data.messages[i]).map(|v| (v, i)))
-            .collect();
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        chosen.extend(ranked.iter().take(SLOWEST_ROWS).map(|(_, i)| *i));
+            .filter_map(|&i| key(&data.messages[i]).map(|v| (v, i)));
+        chosen.extend(top(ranked, SLOWEST_ROWS).iter().map(|(_, i)| *i));
     }
     chosen.sort_unstable();
     chosen.dedup();
     let total = |i: &usize| Step::Total.of(&data.messages[*i]).unwrap_or(-1.0);
     chosen.sort_by(|a, b| total(b).total_cmp(&total(a)));
     chosen.into_iter().map(|i| row_of(data, i)).collect()
+}
+
+/// The `n` largest values with their message indices, largest first
+/// (ties by index), kept in room for `2 n` whatever the number ranked.
+fn top(
+    ranked: impl Iterator<Item = (f64, usize)>,
+    n: usize,
+) -> Vec<(f64, usize)> {
+    let order = |a: &(f64, usize), b: &(f64, usize)| {
+        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+    };
+    let room = 2 * n.max(1);
+    let mut kept = Vec::with_capacity(room);
+    for value in ranked {
+        kept.push(value);
+        if kept.len() == room {
+            kept.sort_by(order);
+            kept.truncate(n);
+        }
+    }
+    kept.sort_by(order);
+    kept.truncate(n);
+    kept
 }
 
 /// The table row of message `index`.
@@ -556,6 +584,20 @@ mod tests {
                 All forward hosts unavailable (tid=27 cid=<> \
                 reason=No available forward hosts)\n";
         analyze_bytes(&[("op0.log", log.as_bytes())], Options::default())
+    }
+
+    #[test]
+    fn top_keeps_the_largest_as_a_full_sort_would() {
+        // Many ties, more values than the room kept.
+        let values: Vec<(f64, usize)> =
+            (0..1000).map(|i| (((i * 7919) % 37) as f64, i)).collect();
+        let mut sorted = values.clone();
+        sorted.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        for n in [0, 1, 5, 50, 2000] {
+            let expected = &sorted[..n.min(sorted.len())];
+            assert_eq!(top(values.iter().copied(), n), expected, "n = {n}");
+        }
+        assert_eq!(top(std::iter::empty(), 3), []);
     }
 
     fn count(data: &Dataset, filter: Filter) -> u64 {

@@ -10,7 +10,9 @@
 //! Nothing here analyses anything: values are converted in and out, and
 //! every error becomes a JavaScript `Error` through [`into_js_error`].
 
-use crate::analysis::{Analysis, Dataset, Options};
+mod heap;
+
+use crate::analysis::{Analysis, Dataset, Options, RecordBytes};
 use crate::chart::{self, ChartSeries};
 use crate::html::{render_html_report, Chart};
 use crate::message::Connection;
@@ -143,6 +145,14 @@ export interface Story {
 
 /** A chart as drawn on the page, for the HTML report. */
 export interface ChartImage { title: string; svg: string; }
+
+/**
+ * Heap bytes live now and at most since the analysis started, and the
+ * bytes of the message and connection records among them.
+ */
+export interface HeapBytes {
+  live: number; peak: number; messages: number; connections: number;
+}
 "#;
 
 /// Pixels of plot width per time bucket: two keeps the median line
@@ -224,6 +234,7 @@ impl Analyzer {
             Zone::parse(zone).map_err(into_js_error)?
         };
         let analysis = Box::new(Analysis::new(Options { zone }));
+        heap::reset_peak();
         Ok(Analyzer {
             state: State::Reading(analysis),
             in_file: false,
@@ -300,6 +311,8 @@ impl Analyzer {
                 return Err(JsError::new("finish: already finished"));
             }
         };
+        // No more chunks come: their buffer's room goes to what follows.
+        self.chunk = Vec::new();
         let data = (*analysis).finish();
         let report = crate::report_from_dataset(&data);
         self.state = State::Finished(data);
@@ -320,6 +333,32 @@ impl Analyzer {
         let buckets = (width / PIXELS_PER_BUCKET).max(1) as usize;
         to_js(&chart::series_from_dataset(data, buckets))
     }
+
+    /// What the module's heap holds: bytes live now and at most since
+    /// this analyzer was created, and the bytes of the records.
+    #[wasm_bindgen(js_name = heapBytes, unchecked_return_type = "HeapBytes")]
+    pub fn heap_bytes(&self) -> Result<JsValue, JsError> {
+        let records = match &self.state {
+            State::Reading(analysis) => analysis.record_bytes(),
+            State::Finished(data) => data.record_bytes(),
+            State::Moving => RecordBytes::default(),
+        };
+        to_js(&HeapBytes {
+            live: heap::live() as u64,
+            peak: heap::peak() as u64,
+            messages: records.messages,
+            connections: records.connections,
+        })
+    }
+}
+
+/// What [`Analyzer::heap_bytes`] returns.
+#[derive(Serialize)]
+struct HeapBytes {
+    live: u64,
+    peak: u64,
+    messages: u64,
+    connections: u64,
 }
 
 #[wasm_bindgen]

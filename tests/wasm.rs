@@ -153,3 +153,24 @@ fn views_stories_and_exports_after_finish() {
     assert!(html.contains("data:image/svg+xml;base64,"));
     assert!(html.contains("Redacted"));
 }
+
+#[wasm_bindgen_test]
+fn heap_bytes_count_the_records_kept() {
+    use npe_lens::message::{Connection, Message};
+    use std::mem::size_of;
+
+    // One message and one connection (the 1205 with no 1201 before it).
+    let mut analyzer = analyzed("UTC", KB160660);
+    let reading = json(analyzer.heap_bytes().unwrap());
+    assert_eq!(reading["messages"], size_of::<Message>());
+    assert_eq!(reading["connections"], size_of::<Connection>());
+
+    let report = json(analyzer.finish().map_err(JsValue::from).unwrap());
+    assert_eq!(report["totals"]["connections"], 1);
+    let heap = json(analyzer.heap_bytes().unwrap());
+    assert_eq!(heap["messages"], size_of::<Message>());
+    assert_eq!(heap["connections"], size_of::<Connection>());
+    let bytes = |key: &str| heap[key].as_u64().unwrap();
+    assert!(bytes("live") >= bytes("messages") + bytes("connections"));
+    assert!(bytes("peak") >= bytes("live"));
+}

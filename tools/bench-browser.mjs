@@ -29,6 +29,12 @@ const DATA = join(ROOT, 'bench-data');
 /** Log bytes per generated message, by format (as bench-native.sh). */
 const BYTES_PER_MESSAGE = {operational: 1000, detector: 1630};
 
+/**
+ * The page's memory bound: wasm memory and JS heaps beyond the message
+ * and connection records, in bytes, whatever the file size.
+ */
+const BEYOND_RECORDS_BOUND = 256 * 1e6;
+
 /** How often memory is sampled while the page analyses, in ms. */
 const SAMPLE_MS = 250;
 
@@ -126,7 +132,8 @@ function instrumentPage() {
   bench.begin = () => {
     Object.assign(bench, {
       pickedAt: 0, reportAt: 0, doneAt: 0, state: '', progress: [],
-      wasmPeak: 0, wasmRead: 0, frameGap: 0, charts: null, messages: 0,
+      wasmPeak: 0, wasmRead: 0, heapPeak: 0, heapEnd: 0, records: 0,
+      frameGap: 0, charts: null, messages: 0,
       cancelAt: 0, idleAt: 0,
     });
     let last = performance.now();
@@ -149,6 +156,11 @@ function instrumentPage() {
       this.addEventListener('message', (event) => {
         const reply = event.data;
         bench.wasmPeak = Math.max(bench.wasmPeak, reply.wasmBytes ?? 0);
+        if (reply.heap) {
+          bench.heapPeak = Math.max(bench.heapPeak, reply.heap.peak);
+          bench.heapEnd = reply.heap.live;
+          bench.records = reply.heap.messages + reply.heap.connections;
+        }
         if (reply.type === 'progress') {
           bench.wasmRead = reply.wasmBytes ?? 0;
           bench.progress.push(performance.now());
@@ -392,7 +404,8 @@ async function analyzeOnce(page, probe, file) {
       state: b.state, pageMs: b.doneAt - b.pickedAt,
       reportMs: b.doneAt - b.reportAt, frameGap: b.frameGap,
       progressEvents: b.progress.length, progressGap,
-      wasmPeak: b.wasmPeak, wasmRead: b.wasmRead, messages: b.messages,
+      wasmPeak: b.wasmPeak, wasmRead: b.wasmRead, heapPeak: b.heapPeak,
+      heapEnd: b.heapEnd, records: b.records, messages: b.messages,
     };
   });
   if (b.state !== 'done') {
@@ -445,6 +458,26 @@ function mib(bytes) {
   return `${(bytes / MIB).toFixed(0)} MiB`;
 }
 
+/**
+ * Memory beyond the records: the peaks of wasm memory and of both JS
+ * heaps, less the bytes of the message and connection records.
+ */
+function beyondRecords(runs) {
+  const peak = (key) => Math.max(...runs.map((r) => r[key]));
+  const beyond = peak('wasmPeak') + peak('page') + peak('worker') -
+    peak('records');
+  const verdict = beyond <= BEYOND_RECORDS_BOUND ? 'within' : 'over';
+  return [
+    `  records   ${mib(peak('records'))} of messages and connections` +
+      ` (${(peak('records') / runs[0].messages).toFixed(0)} bytes per` +
+      ' message); wasm heap peak' +
+      ` ${mib(peak('heapPeak'))}, ${mib(peak('heapEnd'))} live at the end`,
+    `  beyond    ${(beyond / MB).toFixed(0)} MB beyond the records` +
+      ' (wasm memory + JS heaps - records),' +
+      ` ${verdict} the ${BEYOND_RECORDS_BOUND / MB} MB bound`,
+  ];
+}
+
 function report(label, bytes, runs, native, ceiling) {
   const col = (key) => runs.map((r) => r[key]);
   const page = median(col('pageMs')).mid;
@@ -469,6 +502,7 @@ function report(label, bytes, runs, native, ceiling) {
       ` (${mib(peak('wasmRead'))} when read), JS heap page` +
       ` ${mib(peak('page'))} worker ${mib(peak('worker'))},` +
       ` renderer RSS ${mib(peak('rss'))} (peaks)`,
+    ...beyondRecords(runs),
   ];
   console.log(lines.join('\n'));
 }

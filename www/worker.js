@@ -8,14 +8,15 @@
 //   {type: 'chunk', bytes} ───►  feed(bytes)        ─► feed
 //   {type: 'end'}          ───►  endFile()          ─► end_file
 //        ◄─── {type: 'progress', progress: {bytes, lines, messages},
-//              wasmBytes}
+//              wasmBytes, heap}
 //   {type: 'finish', width} ──►  finish(), chartData(width)
-//        ◄─── {type: 'report', report, charts, facets, wasmBytes}
+//        ◄─── {type: 'report', report, charts, facets, wasmBytes, heap}
 //
 // After 'finish' the analyzer keeps the whole dataset for exploring:
 //
 //   {type: 'view', filter, width} ──► view(filter, width)
-//        ◄─── {type: 'view', view: {report, chartData, slowest, codes}}
+//        ◄─── {type: 'view', view: {report, chartData, slowest, codes},
+//              wasmBytes, heap}
 //   {type: 'story', index}        ──► story(index)
 //        ◄─── {type: 'story', story: {message, connection}}
 //   {type: 'export', format: 'csv' | 'json' | 'html', filter, redact,
@@ -26,7 +27,10 @@
 //   any request that fails
 //        ◄─── {type: 'error', message}
 //
-// `wasmBytes` is the size of the module's memory, for benchmarks.
+// For benchmarks: `wasmBytes` is the size of the module's memory, which
+// never shrinks; `heap` is {live, peak, messages, connections}, the
+// bytes its heap holds now and at most during this analysis, and those
+// of the message and connection records.
 //
 // Bootstrap: `onmessage` is registered first; every handler awaits the
 // `ready` promise, which loads the wasm module. A panic inside wasm shows
@@ -134,14 +138,14 @@ function answer(request) {
           report,
           charts,
           facets,
-          wasmBytes: wasmBytes(),
+          ...memory(),
         },
         transfer: [],
       };
     }
     case 'view': {
       const view = current().view(request.filter, request.width ?? 800);
-      return {reply: {type: 'view', view}, transfer: []};
+      return {reply: {type: 'view', view, ...memory()}, transfer: []};
     }
     case 'story':
       return {
@@ -183,12 +187,15 @@ function progressReply() {
     reply: {
       type: 'progress',
       progress: current().progress(),
-      wasmBytes: wasmBytes(),
+      ...memory(),
     },
     transfer: [],
   };
 }
 
-function wasmBytes() {
-  return exports.memory.buffer.byteLength;
+function memory() {
+  return {
+    wasmBytes: exports.memory.buffer.byteLength,
+    heap: current().heapBytes(),
+  };
 }
