@@ -437,8 +437,7 @@ pub fn spell<'a>(
 ) -> Spell<'a> {
     let mut measured = 0;
     let mut hits = Vec::new();
-    let mut per_minute: std::collections::BTreeMap<Millis, (u32, u32)> =
-        Default::default();
+    let mut per_minute = MinuteCounts::default();
     for m in &data.messages {
         if m.time.is_some_and(|t| within(skip, t)) {
             continue;
@@ -446,14 +445,13 @@ pub fn spell<'a>(
         let Some(hit) = symptom(m) else { continue };
         measured += 1;
         if let Some(t) = m.time {
-            let e = per_minute.entry(minute_of(t)).or_default();
-            e.0 += 1;
-            e.1 += u32::from(hit);
+            per_minute.add(minute_of(t), hit);
         }
         if hit {
             hits.push(m);
         }
     }
+    let per_minute = per_minute.finish();
     let minutes: Vec<Millis> = per_minute
         .iter()
         .filter(|(_, (n, h))| {
@@ -471,6 +469,45 @@ pub fn spell<'a>(
         .collect();
     let all = windows_from_minutes(hits.iter().filter_map(|m| m.time));
     Spell { measured, hits, sustained, all }
+}
+
+/// Messages and hits per minute, counted in runs: the messages come in
+/// time order, so a minute's messages arrive together and the map is
+/// searched once a minute instead of once a message.
+#[derive(Default)]
+struct MinuteCounts {
+    map: std::collections::BTreeMap<Millis, (u32, u32)>,
+    /// The minute being counted, with its messages and hits so far.
+    run: Option<(Millis, (u32, u32))>,
+}
+
+impl MinuteCounts {
+    fn add(&mut self, minute: Millis, hit: bool) {
+        if let Some((at, counts)) = &mut self.run {
+            if *at == minute {
+                counts.0 += 1;
+                counts.1 += u32::from(hit);
+                return;
+            }
+        }
+        if let Some((at, counts)) = self.run.take() {
+            self.flush(at, counts);
+        }
+        self.run = Some((minute, (1, u32::from(hit))));
+    }
+
+    fn flush(&mut self, minute: Millis, (n, hits): (u32, u32)) {
+        let e = self.map.entry(minute).or_default();
+        e.0 += n;
+        e.1 += hits;
+    }
+
+    fn finish(mut self) -> std::collections::BTreeMap<Millis, (u32, u32)> {
+        if let Some((at, counts)) = self.run.take() {
+            self.flush(at, counts);
+        }
+        self.map
+    }
 }
 
 /// How many of the messages were logged inside the window.

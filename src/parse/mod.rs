@@ -297,6 +297,9 @@ fn parse_bracketed_record(
     s: &[u8],
     time: Option<Millis>,
 ) -> Option<Record<'_>> {
+    if let Some(rec) = parse_known_head(s, time) {
+        return Some(rec);
+    }
     let s = s.strip_prefix(b"[")?;
     let close = memchr::memchr(b']', s.get(..10).unwrap_or(s))?;
     let level = Level::from_name(&s[..close])?;
@@ -309,6 +312,74 @@ fn parse_bracketed_record(
     })?;
     rec.level = level;
     Some(rec)
+}
+
+/// A record head exactly as NPE writes it for one event: level, tag and
+/// text, up to the ` (` that opens the field list.
+struct KnownHead {
+    head: &'static [u8],
+    level: Level,
+    code: EventCode,
+    /// The text's length; it ends just before the head's closing ` (`.
+    text_len: usize,
+}
+
+impl KnownHead {
+    const fn new(head: &'static [u8], code: EventCode, text: &str) -> Self {
+        KnownHead { head, level: Level::Info, code, text_len: text.len() }
+    }
+}
+
+/// The heads of the records that make up nearly every line of an
+/// operational log, most frequent first. Comparing a line's start with
+/// them costs a fraction of reading its level, tag and text one by one,
+/// and [`parse_known_head`] gives the same record the general path would.
+const KNOWN_HEADS: [KnownHead; 5] = [
+    KnownHead::new(
+        b"[INFO] (SMTP_MESSAGE.1300) Message complete (",
+        EventCode::MessageComplete,
+        "Message complete",
+    ),
+    KnownHead::new(
+        b"[INFO] (SMTP_CONNECTION.1201) Connection accepted (",
+        EventCode::ConnectionAccepted,
+        "Connection accepted",
+    ),
+    KnownHead::new(
+        b"[INFO] (SMTP_CONNECTION.1203) Forward connection established (",
+        EventCode::ForwardEstablished,
+        "Forward connection established",
+    ),
+    KnownHead::new(
+        b"[INFO] (SMTP_CONNECTION.1204) Forward connection closed (",
+        EventCode::ForwardClosed,
+        "Forward connection closed",
+    ),
+    KnownHead::new(
+        b"[INFO] (SMTP_CONNECTION.1205) Service connection closed (",
+        EventCode::ServiceClosed,
+        "Service connection closed",
+    ),
+];
+
+/// Reads a record that starts with one of [`KNOWN_HEADS`] and a field
+/// list; `None` sends the line down the general path.
+fn parse_known_head(s: &[u8], time: Option<Millis>) -> Option<Record<'_>> {
+    // Every head starts with `[INFO] (SMTP_`; most other lines differ
+    // within those bytes, before any head is compared in full.
+    if !s.starts_with(b"[INFO] (SMTP_") {
+        return None;
+    }
+    let known = KNOWN_HEADS.iter().find(|k| s.starts_with(k.head))?;
+    let open = known.head.len() - 2;
+    let list = fields::field_list_at(&s[known.head.len()..])?;
+    Some(Record {
+        time,
+        level: known.level,
+        code: known.code,
+        text: &s[open - known.text_len..open],
+        fields: Some(list),
+    })
 }
 
 /// Reads `(CATEGORY.CODE) Text (fields)`.
@@ -521,6 +592,71 @@ mod tests {
             "INFO: (SMTP_MESSAGE.XXXX) Error while processing message (tid=XX)",
         );
         assert_eq!(got, ["body:MessageError"]);
+    }
+
+    /// The general path, without the known heads.
+    fn general_record(s: &[u8]) -> Option<Record<'_>> {
+        let close = memchr::memchr(b']', s)?;
+        let level = Level::from_name(&s[1..close])?;
+        let mut rec = parse_tagged_body(&s[close + 2..], None)?;
+        rec.level = level;
+        Some(rec)
+    }
+
+    fn same_record(a: Option<Record<'_>>, b: Option<Record<'_>>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                (a.time, a.level, a.code, a.text, a.fields)
+                    == (b.time, b.level, b.code, b.text, b.fields)
+            }
+            (a, b) => a.is_none() && b.is_none(),
+        }
+    }
+
+    #[test]
+    fn known_heads_read_as_the_general_path_does() {
+        for known in &KNOWN_HEADS {
+            let head = std::str::from_utf8(known.head).unwrap();
+            for tail in [
+                "tid=1 cid=2)",
+                "tid=1 text=<a (b) c> x=1)",
+                "tid=1 trailing",
+                "tid=)",
+                // Not a field list: the general path decides.
+                "not fields) (tid=1)",
+                "(tid=1)",
+                ")",
+                "",
+            ] {
+                let line = format!("{head}{tail}");
+                let fast = parse_known_head(line.as_bytes(), None);
+                let general = general_record(line.as_bytes());
+                if fast.is_some() {
+                    assert!(same_record(fast, general), "{line}");
+                }
+                let read = parse_bracketed_record(line.as_bytes(), None);
+                assert!(same_record(read, general), "{line}");
+            }
+        }
+    }
+
+    #[test]
+    fn near_known_heads_take_the_general_path() {
+        for line in [
+            "[INFO] (SMTP_MESSAGE.1300) Message completed (tid=1)",
+            "[INFO] (SMTP_MESSAGE.1300)  Message complete (tid=1)",
+            "[WARNING] (SMTP_MESSAGE.1300) Message complete (tid=1)",
+            "[INFO] (SMTP_MESSAGE.1301) Message complete (tid=1)",
+            "[INFO] (SMTP_MESSAGE.1300) Message complete tid=1)",
+            "[INFO] (SMTP_MESSAGE.1300) Message complete (Tid=1)",
+        ] {
+            assert!(
+                parse_known_head(line.as_bytes(), None).is_none(),
+                "{line}"
+            );
+            let read = parse_bracketed_record(line.as_bytes(), None);
+            assert!(same_record(read, general_record(line.as_bytes())));
+        }
     }
 
     #[test]
