@@ -459,10 +459,23 @@ impl Analysis {
     ///
     /// Panics if no file was begun.
     pub fn feed(&mut self, chunk: &[u8]) {
-        let file =
-            self.current.as_mut().expect("feed called before begin_file");
+        let mut file =
+            self.current.take().expect("feed called before begin_file");
         file.summary.bytes += chunk.len() as u64;
         self.progress.bytes += chunk.len() as u64;
+        self.read(&mut file, Some(chunk));
+        self.current = Some(file);
+        self.progress.lines = self.lines_so_far();
+        self.progress.messages = self.total.messages.len() as u64
+            + self
+                .current
+                .as_ref()
+                .map_or(0, |f| f.tally.messages.len() as u64);
+    }
+
+    /// Reads the next chunk of `file`, or at its end (`None`) what its
+    /// decoder, its last unended line and its held records still hold.
+    fn read(&mut self, file: &mut FileState, chunk: Option<&[u8]>) {
         let mut ctx = LineContext {
             zone: CachedZone::new(&self.zone),
             symbols: &mut self.symbols,
@@ -472,14 +485,17 @@ impl Analysis {
         // The decoder is taken out for the call so that its output can be
         // read while the file state is updated.
         let mut decoder = std::mem::take(&mut file.decoder);
-        file.split(decoder.decode(chunk), &mut ctx);
+        match chunk {
+            Some(chunk) => file.split(decoder.decode(chunk), &mut ctx),
+            None => {
+                file.split(decoder.finish(), &mut ctx);
+                if !file.carry.is_empty() || file.carry_dropped > 0 {
+                    file.carry_line(&mut ctx);
+                }
+                file.settle_held(&mut ctx);
+            }
+        }
         file.decoder = decoder;
-        self.progress.lines = self.lines_so_far();
-        self.progress.messages = self.total.messages.len() as u64
-            + self
-                .current
-                .as_ref()
-                .map_or(0, |f| f.tally.messages.len() as u64);
     }
 
     fn lines_so_far(&self) -> u64 {
@@ -498,19 +514,8 @@ impl Analysis {
         let Some(mut file) = self.current.take() else {
             return;
         };
-        let mut ctx = LineContext {
-            zone: CachedZone::new(&self.zone),
-            symbols: &mut self.symbols,
-            earlier: &self.earlier,
-            names: &self.files,
-        };
-        let mut decoder = std::mem::take(&mut file.decoder);
-        file.split(decoder.finish(), &mut ctx);
-        file.summary.encoding = decoder.encoding();
-        if !file.carry.is_empty() || file.carry_dropped > 0 {
-            file.carry_line(&mut ctx);
-        }
-        file.settle_held(&mut ctx);
+        self.read(&mut file, None);
+        file.summary.encoding = file.decoder.encoding();
         if file.detector_votes > 0 && file.tally.dated_headers > 0 {
             self.zone_assumed = true;
         }
