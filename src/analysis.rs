@@ -408,6 +408,8 @@ struct FileState {
     detector_votes: u64,
     last_time: Option<Millis>,
     seconds: Seconds,
+    /// The second of the last record, and whether an earlier file spans it.
+    last_second: (i64, bool),
     held: Held,
     tally: Tally,
 }
@@ -447,6 +449,7 @@ impl Analysis {
             detector_votes: 0,
             last_time: None,
             seconds: Seconds::default(),
+            last_second: (i64::MIN, false),
             held: Held::default(),
             tally: Tally::default(),
         });
@@ -775,7 +778,13 @@ impl FileState {
         if !self.held.records.is_empty() && self.held.second != second {
             self.settle_held(ctx);
         }
-        if ctx.earlier.iter().any(|(_, e)| e.spans(second)) {
+        if self.last_second.0 != second {
+            // Asked once per second, not per record: a bundle may hold
+            // dozens of rotated files.
+            let spanned = ctx.earlier.iter().any(|(_, e)| e.spans(second));
+            self.last_second = (second, spanned);
+        }
+        if self.last_second.1 {
             // An earlier file covers this second: hold the record until
             // the second is over and can be compared whole.
             self.held.second = second;
