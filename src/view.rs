@@ -394,6 +394,11 @@ pub fn report_for(
 
 /// Everything the page shows for the part of `data` that `filter` keeps.
 ///
+/// `whole` is the report of all of `data` when the caller has it: an
+/// empty filter keeps everything, so that report is used as it is
+/// instead of being made again (for a million messages, seconds in the
+/// browser).
+///
 /// # Errors
 ///
 /// As [`matching`].
@@ -401,8 +406,14 @@ pub fn view_for(
     data: &Dataset,
     filter: &Filter,
     buckets: usize,
+    whole: Option<&Report>,
 ) -> Result<View, FilterError> {
-    let (report, chart_data) = report_for(data, filter, buckets)?;
+    let (report, chart_data) = match whole {
+        Some(report) if *filter == Filter::default() => {
+            (report.clone(), chart::series_from_dataset(data, buckets))
+        }
+        _ => report_for(data, filter, buckets)?,
+    };
     let indices = matching(data, filter)?;
     Ok(View {
         report,
@@ -683,7 +694,7 @@ mod tests {
     #[test]
     fn view_lists_rows_codes_and_facets() {
         let data = dataset();
-        let view = view_for(&data, &Filter::default(), 100).unwrap();
+        let view = view_for(&data, &Filter::default(), 100, None).unwrap();
         assert_eq!(view.messages, 5);
         assert_eq!(view.slowest.len(), 5);
         assert_eq!(view.slowest[0].row.total, Some(6.0));
@@ -691,5 +702,35 @@ mod tests {
         let facets = facets_of(&data);
         assert_eq!(facets.hosts, ["mx1.test", "mx2.test"]);
         assert_eq!(facets.codes, [250, 550]);
+    }
+
+    #[test]
+    fn the_view_of_everything_is_the_report_of_everything() {
+        use crate::generate::{generate, GenFormat, Scenario};
+        let scenario = Scenario::named(
+            "mixed",
+            5,
+            GenFormat::Operational,
+            crate::Zone::utc(),
+            2_000,
+        )
+        .expect("a known scenario")
+        .with_minutes(60);
+        let mut bytes = Vec::new();
+        generate(&scenario, &mut |_, b| bytes.extend_from_slice(b));
+        let data = analyze_bytes(&[("op0.log", &bytes)], Options::default());
+        let whole = crate::report_from_dataset(&data);
+        let everything = Filter::default();
+        let made = view_for(&data, &everything, 300, None).unwrap();
+        let reused = view_for(&data, &everything, 300, Some(&whole)).unwrap();
+        let json = |v: &View| serde_json::to_string(v).unwrap();
+        assert_eq!(json(&made), json(&reused));
+        // Any other filter makes its own report.
+        let half = data.messages[data.messages.len() / 2].time;
+        let later = Filter { from: half, ..Filter::default() };
+        let own = view_for(&data, &later, 300, Some(&whole)).unwrap();
+        let fresh = view_for(&data, &later, 300, None).unwrap();
+        assert_eq!(json(&own), json(&fresh));
+        assert!(own.messages < made.messages);
     }
 }

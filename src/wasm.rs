@@ -17,7 +17,7 @@ use crate::chart::{self, ChartSeries};
 use crate::html::{render_html_report, Chart};
 use crate::message::Connection;
 use crate::redact::Redactor;
-use crate::report::serialize_opt_time;
+use crate::report::{serialize_opt_time, Report};
 use crate::view::{self, Filter, ViewRow};
 use crate::zone::Zone;
 use js_sys::Uint8Array;
@@ -216,6 +216,9 @@ pub struct Analyzer {
     /// fresh allocation per chunk of many MiB leaves the module's
     /// memory, which never shrinks, fragmented and larger.
     chunk: Vec<u8>,
+    /// The report of the whole dataset, made by [`Analyzer::finish`] and
+    /// reused by the view of everything the page asks for next.
+    whole: Option<Report>,
 }
 
 #[wasm_bindgen]
@@ -239,6 +242,7 @@ impl Analyzer {
             state: State::Reading(analysis),
             in_file: false,
             chunk: Vec::new(),
+            whole: None,
         })
     }
 
@@ -316,7 +320,9 @@ impl Analyzer {
         let data = (*analysis).finish();
         let report = crate::report_from_dataset(&data);
         self.state = State::Finished(data);
-        to_js(&report)
+        let js = to_js(&report);
+        self.whole = Some(report);
+        js
     }
 
     /// The chart data of a finished analysis, aggregated for a plot about
@@ -378,7 +384,8 @@ impl Analyzer {
     ) -> Result<JsValue, JsError> {
         let data = self.finished("view")?;
         let buckets = (width / PIXELS_PER_BUCKET).max(1) as usize;
-        let view = view::view_for(data, &filter_from_js(filter)?, buckets)
+        let filter = filter_from_js(filter)?;
+        let view = view::view_for(data, &filter, buckets, self.whole.as_ref())
             .map_err(into_js_error)?;
         to_js(&view)
     }
