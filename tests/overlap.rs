@@ -55,11 +55,11 @@ fn starts_record(line: &[u8]) -> bool {
             && !line.starts_with(b"FINE")
 }
 
-fn analyze(files: &[(&str, &[u8])]) -> Report {
+fn analyze<B: AsRef<[u8]>>(files: &[(&str, B)]) -> Report {
     let mut analysis = Analysis::new(Options::default());
     for (name, bytes) in files {
         analysis.begin_file(name);
-        for chunk in bytes.chunks(4_093) {
+        for chunk in bytes.as_ref().chunks(4_093) {
             analysis.feed(chunk);
         }
         analysis.end_file();
@@ -98,8 +98,6 @@ fn overlapping_copies_count_shared_records_once_in_either_order() {
             ("older first", [("mon.log", &monday), ("tue.log", &tuesday)]),
             ("newer first", [("tue.log", &tuesday), ("mon.log", &monday)]),
         ] {
-            let files: Vec<(&str, &[u8])> =
-                files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
             let got = analyze(&files);
             let label = format!("{format:?}, {label}");
             assert_same_log(&label, &got, &whole);
@@ -189,8 +187,6 @@ fn a_session_split_by_rotation_is_one_connection_in_either_order() {
             [("log1.log", &older), ("log0.log", &newer)],
             [("log0.log", &newer), ("log1.log", &older)],
         ] {
-            let files: Vec<(&str, &[u8])> =
-                files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
             let got = analyze(&files);
             let label = format!("{format:?}, {} first", files[0].0);
             assert_same_log(&label, &got, &whole);
