@@ -275,10 +275,10 @@ impl Step {
             return None;
         }
         match self {
-            Step::Receive => m.timing.receive,
-            Step::Detection => m.timing.detection,
-            Step::Send => m.timing.send,
-            Step::Total => m.timing.send.and(m.timing.total),
+            Step::Receive => m.timing.receive(),
+            Step::Detection => m.timing.detection(),
+            Step::Send => m.timing.send(),
+            Step::Total => m.timing.send().and(m.timing.total()),
         }
     }
 
@@ -1348,7 +1348,7 @@ fn max_time(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
 ///     dtime=0.50s mtime=100.09s)\n";
 /// let data = analyze_bytes(&[("op0.log", log.as_bytes())], Options::default());
 /// assert_eq!(data.messages.len(), 1);
-/// assert_eq!(data.messages[0].timing.send, Some(89.53));
+/// assert_eq!(data.messages[0].timing.send(), Some(89.53));
 /// ```
 pub fn analyze_bytes(inputs: &[(&str, &[u8])], options: Options) -> Dataset {
     let mut analysis = Analysis::new(options);

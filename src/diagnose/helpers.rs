@@ -238,7 +238,7 @@ pub fn logged_at(data: &Dataset, m: &Message) -> String {
 /// of the total.
 pub fn story(data: &Dataset, m: &Message) -> String {
     let t = &m.timing;
-    let (Some(r), Some(d)) = (t.receive, t.detection) else {
+    let (Some(r), Some(d)) = (t.receive(), t.detection()) else {
         return format!(
             "The message {} has no usable timing.",
             logged_at(data, m)
@@ -251,7 +251,7 @@ pub fn story(data: &Dataset, m: &Message) -> String {
         seconds(r),
         seconds(d)
     );
-    let (Some(send), Some(total)) = (t.send, t.total) else {
+    let (Some(send), Some(total)) = (t.send(), t.total()) else {
         s.push_str(", and was not handed on.");
         return s;
     };
@@ -280,11 +280,11 @@ fn dominant_step(r: f64, d: f64, send: f64) -> (&'static str, f64) {
 /// Whether `step` is the longest of a message's three steps.
 pub fn is_dominant(m: &Message, step: Step) -> bool {
     let t = &m.timing;
-    let (Some(r), Some(d)) = (t.receive, t.detection) else {
+    let (Some(r), Some(d)) = (t.receive(), t.detection()) else {
         return false;
     };
     let Some(v) = step.of(m) else { return false };
-    let send = t.send.unwrap_or(0.0);
+    let send = t.send().unwrap_or(0.0);
     v >= r && v >= d && v >= send
 }
 
