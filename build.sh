@@ -25,6 +25,14 @@ wasm_bindgen_version() {
     Cargo.lock
 }
 
+# Runs a step and says how long it took: the whole test run has a time
+# budget, and these lines show where it goes.
+timed() {
+  started=$(date +%s)
+  "$@"
+  echo "build.sh: $* took $(($(date +%s) - started)) s" >&2
+}
+
 install_build_tools() {
   if ! rustup target list --installed | grep -qx "$TARGET"; then
     rustup target add "$TARGET"
@@ -77,25 +85,29 @@ write_sample_index() {
 }
 
 build() {
-  install_build_tools
-  build_wasm
-  build_sample
+  timed install_build_tools
+  timed build_wasm
+  timed build_sample
   node tools/single-file.mjs www dist/npe-lens.html
 }
 
-run_tests() {
-  install_test_tools
-  cargo test
-  # wasm-bindgen-test-runner drives headless Chromium through
-  # chromedriver and adds --headless and --no-sandbox itself.
-  # --no-default-features leaves out the CLI, which is native only.
+# wasm-bindgen-test-runner drives headless Chromium through chromedriver
+# and adds --headless and --no-sandbox itself. --no-default-features
+# leaves out the CLI, which is native only.
+wasm_tests() {
   CHROMEDRIVER=/usr/bin/chromedriver \
     WASM_BINDGEN_TEST_TIMEOUT=120 \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     cargo test --target "$TARGET" --no-default-features --test wasm
-  node --test tests/e2e/
+}
+
+run_tests() {
+  timed install_test_tools
+  timed cargo test
+  timed wasm_tests
+  timed node --test tests/e2e/
   # Each fuzz target runs for a bounded time; any crash fails the run.
-  tools/fuzz.sh "${FUZZ_SECONDS:-45}"
+  timed tools/fuzz.sh "${FUZZ_SECONDS:-45}"
 }
 
 case "${1:-}" in
