@@ -17,8 +17,8 @@ use crate::chart::{self, ChartSeries};
 use crate::html::{render_html_report, Chart};
 use crate::message::Connection;
 use crate::redact::Redactor;
-use crate::report::{serialize_opt_time, Report};
-use crate::view::{self, Filter, ViewRow};
+use crate::report::serialize_opt_time;
+use crate::view::{self, Everything, Filter, ViewRow};
 use crate::zone::Zone;
 use js_sys::Uint8Array;
 use serde::{Deserialize, Serialize};
@@ -216,9 +216,11 @@ pub struct Analyzer {
     /// fresh allocation per chunk of many MiB leaves the module's
     /// memory, which never shrinks, fragmented and larger.
     chunk: Vec<u8>,
-    /// The report of the whole dataset, made by [`Analyzer::finish`] and
-    /// reused by the view of everything the page asks for next.
-    whole: Option<Report>,
+    /// The report of the whole dataset, made by [`Analyzer::finish`],
+    /// with the chart data and the view of everything once made: the
+    /// page asks for both right after, and for the view again whenever
+    /// its filters are cleared.
+    whole: Option<Everything>,
 }
 
 #[wasm_bindgen]
@@ -321,7 +323,7 @@ impl Analyzer {
         let report = crate::report_from_dataset(&data);
         self.state = State::Finished(data);
         let js = to_js(&report);
-        self.whole = Some(report);
+        self.whole = Some(Everything::new(report));
         js
     }
 
@@ -332,12 +334,9 @@ impl Analyzer {
     ///
     /// Fails before [`Analyzer::finish`].
     #[wasm_bindgen(js_name = chartData, unchecked_return_type = "ChartSeries")]
-    pub fn chart_data(&self, width: u32) -> Result<JsValue, JsError> {
-        let State::Finished(data) = &self.state else {
-            return Err(JsError::new("chartData: call finish first"));
-        };
-        let buckets = (width / PIXELS_PER_BUCKET).max(1) as usize;
-        to_js(&chart::series_from_dataset(data, buckets))
+    pub fn chart_data(&mut self, width: u32) -> Result<JsValue, JsError> {
+        let (data, whole) = self.everything("chartData")?;
+        to_js(whole.chart(data, buckets_of(width)))
     }
 
     /// What the module's heap holds: bytes live now and at most since
@@ -378,16 +377,18 @@ impl Analyzer {
     /// (a bad search pattern, a malformed object).
     #[wasm_bindgen(unchecked_return_type = "View")]
     pub fn view(
-        &self,
+        &mut self,
         #[wasm_bindgen(unchecked_param_type = "Filter")] filter: JsValue,
         width: u32,
     ) -> Result<JsValue, JsError> {
-        let data = self.finished("view")?;
-        let buckets = (width / PIXELS_PER_BUCKET).max(1) as usize;
         let filter = filter_from_js(filter)?;
-        let view = view::view_for(data, &filter, buckets, self.whole.as_ref())
-            .map_err(into_js_error)?;
-        to_js(&view)
+        let buckets = buckets_of(width);
+        if filter == Filter::default() {
+            let (data, whole) = self.everything("view")?;
+            return to_js(whole.view(data, buckets));
+        }
+        let data = self.finished("view")?;
+        to_js(&view::view_for(data, &filter, buckets).map_err(into_js_error)?)
     }
 
     /// The values the filters can take.
@@ -486,6 +487,17 @@ impl Analyzer {
         }
     }
 
+    /// The finished dataset with what is kept of it as a whole.
+    fn everything(
+        &mut self,
+        what: &str,
+    ) -> Result<(&Dataset, &mut Everything), JsError> {
+        match (&self.state, &mut self.whole) {
+            (State::Finished(data), Some(whole)) => Ok((data, whole)),
+            _ => Err(JsError::new(&format!("{what}: call finish first"))),
+        }
+    }
+
     /// The report of a filtered part as JSON, redacted if asked.
     fn report_json(
         &self,
@@ -509,6 +521,11 @@ impl Analyzer {
             _ => Err(JsError::new("the analysis is already finished")),
         }
     }
+}
+
+/// The number of time buckets of a chart `width` pixels wide.
+fn buckets_of(width: u32) -> usize {
+    (width / PIXELS_PER_BUCKET).max(1) as usize
 }
 
 /// Reads a filter; `undefined` and `null` mean no filter.

@@ -133,6 +133,11 @@ fn views_stories_and_exports_after_finish() {
     assert_eq!(all["messages"], 1);
     assert_eq!(all["report"]["totals"]["messages_complete"], 1);
     assert_eq!(all["slowest"][0]["send"], 89.53);
+    let again =
+        json(analyzer.view(filter(serde_json::json!({})), 600).unwrap());
+    assert_eq!(again, all, "the view of everything, kept");
+    let chart = analyzer.chart_data(600).map_err(JsValue::from).unwrap();
+    assert_eq!(json(chart), all["chartData"]);
     let none = json(
         analyzer.view(filter(serde_json::json!({"code": 550})), 600).unwrap(),
     );
