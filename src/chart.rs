@@ -18,7 +18,7 @@ use crate::analysis::{Dataset, Step};
 use crate::event::EventCode;
 use crate::message::Message;
 use crate::parse::fields::Millis;
-use crate::stats::{percentile, step_values_by_slot};
+use crate::stats::{percentiles, step_values_by_slot};
 use crate::zone::Zone;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -245,13 +245,9 @@ fn spread_of(values: &mut [f64]) -> Option<Spread> {
     if values.is_empty() {
         return None;
     }
-    values.sort_by(f64::total_cmp);
-    Some(Spread {
-        min: values[0],
-        p50: percentile(values, 0.50),
-        p95: percentile(values, 0.95),
-        max: values[values.len() - 1],
-    })
+    // Rank 0 and rank 1 are the smallest and the largest value.
+    let [min, p50, p95, max] = percentiles(values, [0.0, 0.50, 0.95, 1.0]);
+    Some(Spread { min, p50, p95, max })
 }
 
 fn histograms_of(data: &Dataset) -> Vec<Histogram> {
