@@ -17,7 +17,7 @@ use crate::decode::{Decoder, Encoding};
 use crate::event::EventCode;
 use crate::message::{tid_of, Cid, Connection, Message, Origin, Outcome};
 use crate::overlap::{self, Seconds};
-use crate::parse::fields::{self, Fields, Millis};
+use crate::parse::fields::{self, Fields, KeyPlan, Millis};
 use crate::parse::{Level, Line, LineReader, LogFormat, Record};
 use crate::records::{Records, Segments};
 use crate::symbols::{Sym, Symbols};
@@ -1057,17 +1057,10 @@ impl Tally {
         origin: Origin,
         symbols: &mut Symbols,
     ) -> Option<usize> {
-        let mut cid = Cid::None;
-        let mut tid = None;
-        let mut remote = Sym::NONE;
-        for f in Fields::new(list) {
-            match f.key {
-                b"cid" => cid = Cid::from_bytes(f.value, symbols),
-                b"tid" => tid = tid_of(f.value),
-                b"remote" => remote = symbols.intern(fields::host_of(f.value)),
-                _ => {}
-            }
-        }
+        let [tid, cid, remote, ..] = CONNECTION_KEYS.pick(list);
+        let tid = tid.and_then(tid_of);
+        let cid = cid.map_or(Cid::None, |v| Cid::from_bytes(v, symbols));
+        let remote = remote_host(remote, symbols);
         if !cid.is_some() {
             return None;
         }
@@ -1093,24 +1086,14 @@ impl Tally {
         origin: Origin,
         symbols: &mut Symbols,
     ) {
-        let mut cid = Cid::None;
-        let mut tid = None;
-        let mut remote = Sym::NONE;
-        let mut messages = None;
-        let mut duration = None;
-        for f in Fields::new(list) {
-            match f.key {
-                b"cid" => cid = Cid::from_bytes(f.value, symbols),
-                b"tid" => tid = tid_of(f.value),
-                b"remote" => remote = symbols.intern(fields::host_of(f.value)),
-                b"messages" => {
-                    messages = fields::parse_count(f.value)
-                        .and_then(|n| u32::try_from(n).ok());
-                }
-                b"time" => duration = fields::parse_number(f.value),
-                _ => {}
-            }
-        }
+        let [tid, cid, remote, messages, duration] = CONNECTION_KEYS.pick(list);
+        let tid = tid.and_then(tid_of);
+        let cid = cid.map_or(Cid::None, |v| Cid::from_bytes(v, symbols));
+        let remote = remote_host(remote, symbols);
+        let messages = messages
+            .and_then(fields::parse_count)
+            .and_then(|n| u32::try_from(n).ok());
+        let duration = duration.and_then(fields::parse_number);
         let index = match self.open.remove(&cid) {
             Some(i) if cid.is_some() => i,
             _ => {
@@ -1283,17 +1266,22 @@ fn in_order(opened: Option<Millis>, closed: Option<Millis>) -> bool {
     }
 }
 
+/// The keys of connection records (1201, 1203, 1204, 1205, 5200) that
+/// are read, and the order NPE writes them in; a 1205 close adds
+/// `messages` and `time` to the keys of the others.
+const CONNECTION_KEYS: KeyPlan<5, 6> = KeyPlan::new(
+    [b"tid", b"cid", b"remote", b"messages", b"time"],
+    [b"tid", b"cid", b"local", b"remote", b"messages", b"time"],
+);
+
 fn tid_and_remote(list: &[u8], symbols: &mut Symbols) -> (Option<u32>, Sym) {
-    let mut tid = None;
-    let mut remote = Sym::NONE;
-    for f in Fields::new(list) {
-        match f.key {
-            b"tid" => tid = tid_of(f.value),
-            b"remote" => remote = symbols.intern(fields::host_of(f.value)),
-            _ => {}
-        }
-    }
-    (tid, remote)
+    let [tid, _, remote, ..] = CONNECTION_KEYS.pick(list);
+    (tid.and_then(tid_of), remote_host(remote, symbols))
+}
+
+/// The interned host of a `remote=host:port` value.
+fn remote_host(remote: Option<&[u8]>, symbols: &mut Symbols) -> Sym {
+    remote.map_or(Sym::NONE, |v| symbols.intern(fields::host_of(v)))
 }
 
 fn field<'a>(list: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {

@@ -10,7 +10,7 @@
 //! last forward connection (1203) opened on the same thread (`tid`) before
 //! the message was logged: NPE logs no host on the message record itself.
 
-use crate::parse::fields::{self, Field, Fields, Millis};
+use crate::parse::fields::{self, KeyPlan, Millis};
 use crate::symbols::{Sym, Symbols};
 use crate::timing::Timing;
 use serde::Serialize;
@@ -256,37 +256,30 @@ impl Message {
             downstream: Sym::NONE,
             null_sender: false,
         };
-        let (mut rtime, mut dtime, mut mtime) = (None, None, None);
-        let mut reply: &[u8] = b"";
-        for Field { key, value } in Fields::new(list) {
-            match key {
-                b"rtime" => rtime = fields::parse_number(value),
-                b"dtime" => dtime = fields::parse_number(value),
-                b"mtime" => mtime = fields::parse_number(value),
-                b"size" => m.size = fields::parse_count(value),
-                b"recipient_count" => {
-                    m.recipients = fields::parse_count(value)
-                        .and_then(|n| u32::try_from(n).ok());
-                }
-                b"sender" => {
-                    m.null_sender = value.is_empty();
-                    if let Some(domain) = fields::domain_of(value) {
-                        m.sender_domain = intern_lower(domain, symbols);
-                    }
-                }
-                b"code" => {
-                    m.code = fields::parse_count(value)
-                        .and_then(|n| u16::try_from(n).ok());
-                }
-                b"estatus" => m.estatus = symbols.intern(value),
-                b"disposition" => m.disposition = symbols.intern(value),
-                b"text" => reply = value,
-                b"reason" => m.reason = symbols.intern(value),
-                b"tid" => m.tid = tid_of(value),
-                b"cid" => m.cid = Cid::from_bytes(value, symbols),
-                _ => {}
+        let [rtime, dtime, mtime, size, recipients, sender, code, estatus, disposition, text, reason, tid, cid] =
+            MESSAGE_KEYS.pick(list);
+        let number = |v: Option<&[u8]>| v.and_then(fields::parse_number);
+        let (rtime, dtime, mtime) =
+            (number(rtime), number(dtime), number(mtime));
+        m.size = size.and_then(fields::parse_count);
+        m.recipients = recipients
+            .and_then(fields::parse_count)
+            .and_then(|n| u32::try_from(n).ok());
+        if let Some(sender) = sender {
+            m.null_sender = sender.is_empty();
+            if let Some(domain) = fields::domain_of(sender) {
+                m.sender_domain = intern_lower(domain, symbols);
             }
         }
+        m.code = code
+            .and_then(fields::parse_count)
+            .and_then(|n| u16::try_from(n).ok());
+        m.estatus = estatus.map_or(Sym::NONE, |v| symbols.intern(v));
+        m.disposition = disposition.map_or(Sym::NONE, |v| symbols.intern(v));
+        let reply = text.unwrap_or(b"");
+        m.reason = reason.map_or(Sym::NONE, |v| symbols.intern(v));
+        m.tid = tid.and_then(tid_of);
+        m.cid = cid.map_or(Cid::None, |v| Cid::from_bytes(v, symbols));
         m.timing = Timing::from_logged(rtime, dtime, mtime);
         if outcome == Outcome::Error || m.code.is_some_and(|c| c >= 300) {
             m.reply = symbols.intern(truncate(reply, MAX_REPLY_BYTES));
@@ -300,6 +293,44 @@ impl Message {
         self.outcome == Outcome::Error || self.code.is_some_and(|c| c >= 400)
     }
 }
+
+/// The keys of a message record that [`Message::from_fields`] reads, and
+/// the order NPE writes them in: `Message complete` stops at `mtime`,
+/// `Error while processing message` adds `reason`.
+const MESSAGE_KEYS: KeyPlan<13, 15> = KeyPlan::new(
+    [
+        b"rtime",
+        b"dtime",
+        b"mtime",
+        b"size",
+        b"recipient_count",
+        b"sender",
+        b"code",
+        b"estatus",
+        b"disposition",
+        b"text",
+        b"reason",
+        b"tid",
+        b"cid",
+    ],
+    [
+        b"tid",
+        b"cid",
+        b"message_id",
+        b"dlp_id",
+        b"size",
+        b"sender",
+        b"recipient_count",
+        b"disposition",
+        b"code",
+        b"estatus",
+        b"text",
+        b"rtime",
+        b"dtime",
+        b"mtime",
+        b"reason",
+    ],
+);
 
 /// Reply texts longer than this are cut: they are shown as evidence, and
 /// per-recipient replies can run long.

@@ -657,6 +657,148 @@ fn value_end_at(after: &[u8]) -> Option<Option<usize>> {
     }
 }
 
+/// The keys a reader takes from one kind of record, and the order in
+/// which NPE writes that record's keys.
+///
+/// NPE writes the keys of each record kind in one fixed order, so a
+/// reader that expects that order can check each key against the one
+/// it expects instead of reading it byte by byte and looking it up:
+/// [`KeyPlan::pick`] walks the usual order and falls back to the general
+/// [`Fields`] scan at the first surprise, giving the same values either
+/// way.
+pub struct KeyPlan<const N: usize, const M: usize> {
+    /// The keys the reader wants, in the order of its result.
+    wanted: [&'static [u8]; N],
+    /// The keys in the order NPE writes them, wanted or not.
+    usual: [&'static [u8]; M],
+    /// For each key of `usual`, its place in `wanted`, or [`NOT_WANTED`].
+    slots: [u8; M],
+}
+
+/// A usual key that the reader does not take.
+const NOT_WANTED: u8 = u8::MAX;
+
+/// The values [`KeyPlan::pick`] found, in the order of the wanted keys:
+/// `None` for a key the list lacks, `Some(b"")` for an empty value.
+pub type Picked<'a, const N: usize> = [Option<&'a [u8]>; N];
+
+impl<const N: usize, const M: usize> KeyPlan<N, M> {
+    /// A plan for taking `wanted` out of lists usually written as `usual`.
+    ///
+    /// # Panics
+    ///
+    /// At compile time, where plans are made: when a key is not a valid
+    /// key or appears twice in `usual`.
+    pub const fn new(
+        wanted: [&'static [u8]; N],
+        usual: [&'static [u8]; M],
+    ) -> Self {
+        assert!(N < NOT_WANTED as usize);
+        let mut slots = [NOT_WANTED; M];
+        let mut i = 0;
+        while i < M {
+            assert!(is_plain_key(usual[i]), "not a key");
+            let mut j = 0;
+            while j < i {
+                assert!(!same_bytes(usual[i], usual[j]), "a key twice");
+                j += 1;
+            }
+            let mut w = 0;
+            while w < N {
+                if same_bytes(usual[i], wanted[w]) {
+                    slots[i] = w as u8;
+                }
+                w += 1;
+            }
+            i += 1;
+        }
+        KeyPlan { wanted, usual, slots }
+    }
+
+    /// The values of the wanted keys in `list`, as a loop over [`Fields`]
+    /// keeping the last value of each wanted key would find them.
+    pub fn pick<'a>(&self, list: &'a [u8]) -> Picked<'a, N> {
+        self.pick_usual(list).unwrap_or_else(|| self.pick_any(list))
+    }
+
+    /// Reads `list` in the usual order of keys; `None` as soon as it
+    /// holds anything else. The list may end after any of the usual
+    /// keys.
+    fn pick_usual<'a>(&self, list: &'a [u8]) -> Option<Picked<'a, N>> {
+        let mut picked = [None; N];
+        let mut at = 0;
+        for (i, key) in self.usual.iter().enumerate() {
+            let rest = &list[at..];
+            if !rest.starts_with(key) || rest.get(key.len()) != Some(&b'=') {
+                return None;
+            }
+            let start = at + key.len() + 1;
+            let (value, end, more) = match list.get(start) {
+                Some(b'<' | b'[') => {
+                    let (value, end, next_key) = scan_value(list, start);
+                    (value, end, next_key.is_some())
+                }
+                // A bare value ends at the first space when the expected
+                // key follows it; it is then exactly the ` key=` that
+                // the general scan stops at.
+                _ => match find_byte(list, start, b' ') {
+                    Some(space) => (&list[start..space], space, true),
+                    None => (&list[start..], list.len(), false),
+                },
+            };
+            if let Some(slot) = picked.get_mut(usize::from(self.slots[i])) {
+                *slot = Some(value);
+            }
+            if !more {
+                return Some(picked);
+            }
+            at = end + 1;
+        }
+        // More keys than the usual order has.
+        None
+    }
+
+    /// Reads `list` in any order of keys.
+    fn pick_any<'a>(&self, list: &'a [u8]) -> Picked<'a, N> {
+        let mut picked = [None; N];
+        for Field { key, value } in Fields::new(list) {
+            if let Some(w) = self.wanted.iter().position(|&k| k == key) {
+                picked[w] = Some(value);
+            }
+        }
+        picked
+    }
+}
+
+/// Whether `key` is a key as [`key_len_at`] reads one.
+const fn is_plain_key(key: &[u8]) -> bool {
+    if key.is_empty() || !key[0].is_ascii_lowercase() {
+        return false;
+    }
+    let mut i = 0;
+    while i < key.len() {
+        if !KEY_BYTES[key[i] as usize] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -870,6 +1012,75 @@ mod tests {
             }
         }
         assert_eq!(find_byte(b"ab", 3, b' '), None);
+    }
+
+    const PLAN: KeyPlan<4, 5> = KeyPlan::new(
+        [b"mtime", b"text", b"tid", b"sender"],
+        [b"tid", b"sender", b"code", b"text", b"mtime"],
+    );
+
+    const USUAL: &str = "tid=27 sender=<a@b> code=250 \
+                         text=<2.6.0 <q@h> [Id=1, H=h] 9 KB/sec> mtime=1.5s";
+
+    #[test]
+    fn plan_reads_the_usual_order() {
+        let picked = PLAN.pick(USUAL.as_bytes());
+        assert_eq!(picked[0], Some(&b"1.5s"[..]));
+        assert_eq!(picked[1], Some(&b"2.6.0 <q@h> [Id=1, H=h] 9 KB/sec"[..]));
+        assert_eq!(picked[2], Some(&b"27"[..]));
+        assert_eq!(picked[3], Some(&b"a@b"[..]));
+        assert!(PLAN.pick_usual(USUAL.as_bytes()).is_some());
+        // A list may stop after any usual key.
+        let short: Picked<'_, 4> = [None, None, Some(b"1"), Some(b"")];
+        assert_eq!(PLAN.pick(b"tid=1 sender=<>"), short);
+        assert!(PLAN.pick_usual(b"tid=1 sender=<>").is_some());
+    }
+
+    #[test]
+    fn plan_falls_back_on_any_other_order() {
+        for list in [
+            "sender=<a@b> tid=27 mtime=2s",
+            "tid=27 extra=1 mtime=2s",
+            "tid=27 sender=<a@b> code=250 text=<x> mtime=1s more=2",
+            "tid=2 7 sender=<a@b>",
+            "  tid=27 sender=<a@b>",
+            "tid=27 sender=<a@b> text=<x> mtime=1s mtime=2s",
+        ] {
+            assert!(PLAN.pick_usual(list.as_bytes()).is_none(), "{list}");
+            assert_eq!(
+                PLAN.pick(list.as_bytes()),
+                PLAN.pick_any(list.as_bytes())
+            );
+        }
+    }
+
+    #[test]
+    fn plan_agrees_with_the_general_scan_on_damaged_lists() {
+        // Every cut of the usual list, and every byte replaced by one of
+        // the bytes that steer the scan, read the same both ways.
+        let usual = USUAL.as_bytes();
+        let steering = [b' ', b'<', b'>', b'[', b']', b'=', b'x', b'_'];
+        let mut lists: Vec<Vec<u8>> =
+            (0..=usual.len()).map(|n| usual[..n].to_vec()).collect();
+        for i in 0..usual.len() {
+            for &b in &steering {
+                let mut list = usual.to_vec();
+                list[i] = b;
+                lists.push(list);
+            }
+        }
+        let fast = lists.iter().filter(|l| PLAN.pick_usual(l).is_some());
+        // Most damage leaves the usual order in place, so both paths are
+        // really compared, not only the fallback with itself.
+        assert!(fast.count() > lists.len() / 2);
+        for list in &lists {
+            assert_eq!(
+                PLAN.pick(list),
+                PLAN.pick_any(list),
+                "{}",
+                String::from_utf8_lossy(list)
+            );
+        }
     }
 
     #[test]
