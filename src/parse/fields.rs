@@ -673,6 +673,42 @@ pub struct KeyPlan<const N: usize, const M: usize> {
     usual: [&'static [u8]; M],
     /// For each key of `usual`, its place in `wanted`, or [`NOT_WANTED`].
     slots: [u8; M],
+    /// Each key of `usual` with its `=`, to compare sixteen bytes at once.
+    heads: [KeyHead; M],
+}
+
+/// A key and its `=` as the low bytes of a 128-bit word: a list's next
+/// sixteen bytes hold that key exactly when they equal the word in the
+/// bytes the mask keeps. One compare of two words instead of a call to
+/// compare slices of a length known only at run time.
+#[derive(Clone, Copy)]
+struct KeyHead {
+    word: u128,
+    mask: u128,
+}
+
+impl KeyHead {
+    /// The head of `key`, which with its `=` must fit in sixteen bytes.
+    const fn new(key: &[u8]) -> KeyHead {
+        assert!(key.len() < 16, "a key longer than fifteen bytes");
+        let mut word = (b'=' as u128) << (8 * key.len());
+        let mut i = 0;
+        while i < key.len() {
+            word |= (key[i] as u128) << (8 * i);
+            i += 1;
+        }
+        let mask = u128::MAX >> (8 * (15 - key.len()));
+        KeyHead { word, mask }
+    }
+
+    /// Whether `rest` starts with this key and its `=`; `key` is the key
+    /// the head was made from, for lists that end within sixteen bytes.
+    fn starts(&self, rest: &[u8], key: &[u8]) -> bool {
+        match rest.first_chunk::<16>() {
+            Some(bytes) => u128::from_le_bytes(*bytes) & self.mask == self.word,
+            None => rest.starts_with(key) && rest.get(key.len()) == Some(&b'='),
+        }
+    }
 }
 
 /// A usual key that the reader does not take.
@@ -695,9 +731,11 @@ impl<const N: usize, const M: usize> KeyPlan<N, M> {
     ) -> Self {
         assert!(N < NOT_WANTED as usize);
         let mut slots = [NOT_WANTED; M];
+        let mut heads = [KeyHead { word: 0, mask: 0 }; M];
         let mut i = 0;
         while i < M {
             assert!(is_plain_key(usual[i]), "not a key");
+            heads[i] = KeyHead::new(usual[i]);
             let mut j = 0;
             while j < i {
                 assert!(!same_bytes(usual[i], usual[j]), "a key twice");
@@ -712,7 +750,7 @@ impl<const N: usize, const M: usize> KeyPlan<N, M> {
             }
             i += 1;
         }
-        KeyPlan { wanted, usual, slots }
+        KeyPlan { wanted, usual, slots, heads }
     }
 
     /// The values of the wanted keys in `list`, as a loop over [`Fields`]
@@ -729,7 +767,7 @@ impl<const N: usize, const M: usize> KeyPlan<N, M> {
         let mut at = 0;
         for (i, key) in self.usual.iter().enumerate() {
             let rest = &list[at..];
-            if !rest.starts_with(key) || rest.get(key.len()) != Some(&b'=') {
+            if !self.heads[i].starts(rest, key) {
                 return None;
             }
             let start = at + key.len() + 1;
@@ -1034,6 +1072,27 @@ mod tests {
         let short: Picked<'_, 4> = [None, None, Some(b"1"), Some(b"")];
         assert_eq!(PLAN.pick(b"tid=1 sender=<>"), short);
         assert!(PLAN.pick_usual(b"tid=1 sender=<>").is_some());
+    }
+
+    #[test]
+    fn key_heads_match_exactly_the_key_and_its_equals_sign() {
+        for key in [&b"t"[..], b"tid", b"recipient_count", b"message_id"] {
+            let head = KeyHead::new(key);
+            let mut good = key.to_vec();
+            good.push(b'=');
+            for tail in [&b""[..], b"1", b"<a@b> next=1 and more than 16"] {
+                let rest = [&good[..], tail].concat();
+                assert!(head.starts(&rest, key));
+                // Any one byte of the key or its `=` changed, or the
+                // rest cut inside them, and it no longer matches.
+                for i in 0..good.len() {
+                    let mut bad = rest.clone();
+                    bad[i] ^= 0x20;
+                    assert!(!head.starts(&bad, key));
+                    assert!(!head.starts(&rest[..i], key));
+                }
+            }
+        }
     }
 
     #[test]
