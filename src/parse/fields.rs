@@ -19,6 +19,8 @@
 //! colon, numeric offset) and the java.util.logging header
 //! `Mar 14, 2022 4:32:14 PM` (12-hour clock, whole seconds, no zone).
 
+use wide::u8x16;
+
 /// Milliseconds since 1970-01-01T00:00:00Z.
 pub type Millis = i64;
 
@@ -566,43 +568,46 @@ fn next_key_start(s: &[u8], from: usize) -> Option<(usize, usize)> {
     None
 }
 
-/// Repeats a byte in every lane of a word.
-const fn lanes(b: u8) -> u64 {
-    u64::from_ne_bytes([b; 8])
+/// The bits of a 16-byte block's bytes that equal `a` or `b`, first byte
+/// lowest: two vector compares and one mask, SSE2 on x86-64 and simd128
+/// on wasm32 (the `wide` crate picks them, and plain code elsewhere).
+fn block_hits(block: &[u8; 16], a: u8, b: u8) -> u32 {
+    let v = u8x16::new(*block);
+    (v.simd_eq(u8x16::splat(a)) | v.simd_eq(u8x16::splat(b))).to_bitmask()
 }
 
-/// The high bit of each byte of `x` that is zero, and no other bit.
+/// The offset of the first `a` or `b` in `s` at or after `from`.
 ///
-/// Adding 0x7F to the low seven bits of a byte sets its high bit unless
-/// they are all zero, and no carry leaves the byte; or-ing in the byte
-/// itself covers its own high bit. So the complement has the high bit
-/// set exactly for zero bytes, with no false hits beside a real one.
-fn zero_bytes(x: u64) -> u64 {
-    let low = lanes(0x7F);
-    !(((x & low) + low) | x | low)
+/// Values are mostly a few to some tens of bytes long, too short for the
+/// set-up of a general search such as `memchr2` to pay: sixteen bytes at
+/// a time, the first block usually holds the answer. A rest shorter than
+/// a block is read as the last sixteen bytes of `s`, shifted past the
+/// bytes already searched.
+fn find_either(s: &[u8], from: usize, a: u8, b: u8) -> Option<usize> {
+    let mut at = from;
+    while let Some(block) = s.get(at..).and_then(|r| r.first_chunk::<16>()) {
+        let hits = block_hits(block, a, b);
+        if hits != 0 {
+            return Some(at + hits.trailing_zeros() as usize);
+        }
+        at += 16;
+    }
+    if at >= s.len() {
+        return None;
+    }
+    match s.len().checked_sub(16) {
+        Some(last) => {
+            let block = s[last..].first_chunk::<16>().expect("sixteen bytes");
+            let hits = block_hits(block, a, b) >> (at - last);
+            (hits != 0).then(|| at + hits.trailing_zeros() as usize)
+        }
+        None => s[at..].iter().position(|&c| c == a || c == b).map(|i| at + i),
+    }
 }
 
 /// The offset of the first `b` in `s` at or after `from`.
-///
-/// Bare values are mostly a few to some tens of bytes long: testing eight
-/// bytes at a time in a plain word finds their end without the set-up
-/// cost of a vectorised search, which pays only over longer stretches
-/// (between `<…>` delimiters `memchr2` measured faster). The same code
-/// serves every target, wasm32 included.
 fn find_byte(s: &[u8], from: usize, b: u8) -> Option<usize> {
-    let rest = s.get(from..)?;
-    let mut words = rest.chunks_exact(8);
-    for (i, word) in words.by_ref().enumerate() {
-        let word: [u8; 8] = word.try_into().expect("chunks of eight bytes");
-        // Little-endian, so the lowest set bit is the first byte in `s`.
-        let hits = zero_bytes(u64::from_le_bytes(word) ^ lanes(b));
-        if hits != 0 {
-            return Some(from + i * 8 + hits.trailing_zeros() as usize / 8);
-        }
-    }
-    let tail = words.remainder();
-    let i = tail.iter().position(|&c| c == b)?;
-    Some(s.len() - tail.len() + i)
+    find_either(s, from, b, b)
 }
 
 /// Scans a `<…>` or `[…]` value.
@@ -617,8 +622,7 @@ fn scan_delimited(s: &[u8], start: usize, open: u8, close: u8) -> Scanned<'_> {
     let mut first_candidate = None;
     let mut at = start;
     // Only the delimiters change the nesting, so jump from one to the next.
-    while let Some(i) = memchr::memchr2(open, close, &s[at..]) {
-        let i = at + i;
+    while let Some(i) = find_either(s, at, open, close) {
         at = i + 1;
         if s[i] == open {
             depth += 1;
@@ -1032,11 +1036,11 @@ mod tests {
     }
 
     #[test]
-    fn word_search_finds_the_first_hit_anywhere() {
-        // Every length across two words and a tail, every position of the
-        // hit, and bytes that differ from the target in one bit or by
-        // their high bit, which a sloppy word test would take for it.
-        for len in 0..27 {
+    fn block_search_finds_the_first_hit_anywhere() {
+        // Every length across two blocks and a tail, every position of
+        // the hit, and bytes that differ from the target in one bit or by
+        // their high bit, which a sloppy mask would take for it.
+        for len in 0..40 {
             for hit in 0..=len {
                 let near = [b'!', b'\xA0', b'\x00', b'0', b'`'];
                 let mut s: Vec<u8> = (0..len).map(|i| near[i % 5]).collect();
@@ -1050,6 +1054,14 @@ mod tests {
             }
         }
         assert_eq!(find_byte(b"ab", 3, b' '), None);
+        let s = b"0123456789<abcdefghij>klmnopqrstuvwxyz<";
+        for from in 0..=s.len() {
+            let want = s[from..]
+                .iter()
+                .position(|&c| c == b'<' || c == b'>')
+                .map(|i| from + i);
+            assert_eq!(find_either(s, from, b'<', b'>'), want, "{from}");
+        }
     }
 
     const PLAN: KeyPlan<4, 5> = KeyPlan::new(
