@@ -14,6 +14,7 @@ use crate::analysis::{Dataset, SampleLine};
 use crate::parse::fields::Millis;
 use crate::stats::Stats;
 use serde::Serialize;
+use std::cell::OnceCell;
 
 /// How much a finding matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -99,6 +100,22 @@ pub struct Context<'a> {
     pub data: &'a Dataset,
     /// Their statistics.
     pub stats: &'a Stats,
+    /// [`helpers::forward_outage_windows`], which several rules ask for:
+    /// made once, since it takes a pass over every message.
+    forward_outage: OnceCell<Vec<Window>>,
+}
+
+impl<'a> Context<'a> {
+    /// The context of one diagnosis.
+    pub fn new(data: &'a Dataset, stats: &'a Stats) -> Context<'a> {
+        Context { data, stats, forward_outage: OnceCell::new() }
+    }
+
+    /// The windows in which NPE could not reach its downstream MTA.
+    pub fn forward_outage(&self) -> &[Window] {
+        self.forward_outage
+            .get_or_init(|| helpers::forward_outage_windows(self.data))
+    }
 }
 
 /// A rule: the finding it makes of the data, if any.
@@ -108,7 +125,7 @@ pub type Rule = fn(&Context<'_>) -> Option<Finding>;
 /// then info; within a severity, the one affecting most first. `healthy`
 /// is added only when no warning or critical finding exists.
 pub fn diagnose(data: &Dataset, stats: &Stats) -> Vec<Finding> {
-    let cx = Context { data, stats };
+    let cx = Context::new(data, stats);
     let mut findings: Vec<Finding> =
         rules::RULES.iter().filter_map(|rule| rule(&cx)).collect();
     let troubled = findings.iter().any(|f| f.severity <= Severity::Warning);

@@ -25,9 +25,9 @@
 
 use crate::analysis::{Dataset, Step};
 use crate::diagnose::helpers::{
-    count, event_minutes, event_samples, finding, forward_outage_windows,
-    is_forwarding_unavailable, owned, percent, plural, seconds, set_windows,
-    story, when, within, FORWARD_CODES,
+    count, event_minutes, event_samples, finding, is_forwarding_unavailable,
+    owned, percent, plural, seconds, set_windows, story, when, within,
+    FORWARD_CODES,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity, Window};
 use crate::event::EventCode;
@@ -64,21 +64,21 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
         all_down > 0 || !replies.is_empty() || errors > LONE_FORWARD_ERRORS;
     let severity =
         if critical { Severity::Critical } else { Severity::Warning };
-    let windows = forward_outage_windows(data);
+    let windows = cx.forward_outage();
     let mut f = finding(
         ID,
         severity,
         Confidence::High,
         "NPE could not connect to the downstream MTA".to_string(),
     );
-    f.explanation = explanation(data, errors, all_down, &replies, &windows);
-    f.evidence = evidence(data, errors, all_down, &replies, &windows);
+    f.explanation = explanation(data, errors, all_down, &replies, windows);
+    f.evidence = evidence(data, errors, all_down, &replies, windows);
     f.samples = event_samples(data, FORWARD_CODES, 4);
-    f.samples.extend(cited_message(data).map(|k| k.sample.clone()));
+    f.samples.extend(cited_message(data, windows).map(|k| k.sample.clone()));
     f.samples.extend(unavailable_samples(data));
     f.next_steps = next_steps();
     f.affected = total;
-    set_windows(&mut f, windows);
+    set_windows(&mut f, windows.to_vec());
     Some(f)
 }
 
@@ -127,7 +127,7 @@ fn explanation(
             plural(empty, "upstream session", "upstream sessions")
         ));
     }
-    if let Some(k) = cited_message(data) {
+    if let Some(k) = cited_message(data, windows) {
         s.push_str(&format!(
             " Mail that did get through shows the same trouble. {} So the \
              time went to handing the message on, which points at the \
@@ -154,13 +154,15 @@ fn empty_sessions(data: &Dataset, windows: &[Window]) -> u64 {
 /// The message with the slowest send step logged during the outage (or
 /// without a time), when it was slow enough to tell the outage's story.
 /// Slow sends at other times belong to `slow-downstream`.
-fn cited_message(data: &Dataset) -> Option<&crate::analysis::KeptMessage> {
-    let windows = forward_outage_windows(data);
+fn cited_message<'a>(
+    data: &'a Dataset,
+    windows: &[Window],
+) -> Option<&'a crate::analysis::KeptMessage> {
     data.slowest
         .iter()
         .filter(|(step, _)| *step == Step::Send)
         .flat_map(|(_, kept)| kept)
-        .filter(|k| k.message.time.map_or(true, |t| within(&windows, t)))
+        .filter(|k| k.message.time.map_or(true, |t| within(windows, t)))
         .find(|k| Step::Send.of(&k.message) >= Some(CITED_SEND_SECONDS))
 }
 
@@ -178,13 +180,14 @@ fn evidence(
         count(all_down),
         count(replies.len() as u64)
     )];
-    for w in windows.iter().take(4) {
-        let n: u32 = event_minutes(data, FORWARD_CODES)
+    let shown = &windows[..windows.len().min(4)];
+    let minutes = event_minutes(data, FORWARD_CODES);
+    for (w, handled) in shown.iter().zip(messages_in(data, shown)) {
+        let n: u32 = minutes
             .iter()
             .filter(|(m, _)| within(&[*w], *m))
             .map(|(_, n)| n)
             .sum();
-        let handled = messages_in(data, w);
         out.push(format!(
             "{} and {} handled {}",
             plural(u64::from(n), "forward error event", "forward error events"),
@@ -213,7 +216,7 @@ fn evidence(
             plural(empty, "upstream session", "upstream sessions")
         ));
     }
-    if let Some(k) = cited_message(data) {
+    if let Some(k) = cited_message(data, windows) {
         let send = Step::Send.of(&k.message).unwrap_or(0.0);
         out.push(format!(
             "slowest send step: {} ({}, line {})",
@@ -225,11 +228,15 @@ fn evidence(
     out
 }
 
-fn messages_in(data: &Dataset, w: &Window) -> u64 {
-    data.messages
-        .iter()
-        .filter(|m| m.time.is_some_and(|t| within(&[*w], t)))
-        .count() as u64
+/// How many messages were logged in each window, in one pass over them.
+fn messages_in(data: &Dataset, windows: &[Window]) -> Vec<u64> {
+    let mut counts = vec![0; windows.len()];
+    for t in data.messages.iter().filter_map(|m| m.time) {
+        for (w, n) in windows.iter().zip(&mut counts) {
+            *n += u64::from(within(&[*w], t));
+        }
+    }
+    counts
 }
 
 /// Lines of messages that got the 421 4.4.1 reply.

@@ -24,8 +24,8 @@
 
 use crate::analysis::{Dataset, Step};
 use crate::diagnose::helpers::{
-    finding, finish_slow, forward_outage_windows, generalise, kept_slow, owned,
-    percentile, seconds, slow_evidence, slowness, story, Slowness,
+    finding, finish_slow, generalise, kept_slow, owned, percentile, seconds,
+    slow_evidence, slowness, story, Slowness,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity};
 use crate::stats::Stats;
@@ -51,8 +51,7 @@ pub const EXTREME_SHARE: f64 = 0.25;
 /// Checks for slow sends.
 pub fn check(cx: &Context<'_>) -> Option<Finding> {
     let data = cx.data;
-    let outage = forward_outage_windows(data);
-    let s = slowness(data, Step::Send, SLOW_SEND_SECONDS, &outage);
+    let s = slowness(data, Step::Send, SLOW_SEND_SECONDS, cx.forward_outage());
     if !s.is_significant() {
         return None;
     }
