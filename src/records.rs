@@ -73,7 +73,7 @@ impl<T> Segments<T> {
     pub fn append(&mut self, other: Segments<T>) {
         if self.is_empty() {
             *self = other;
-        } else if self.len % SEGMENT_LEN == 0 {
+        } else if self.len.is_multiple_of(SEGMENT_LEN) {
             self.len += other.len;
             self.blocks.extend(other.blocks);
         } else {

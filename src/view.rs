@@ -68,7 +68,7 @@ impl Filter {
 
     /// Whether a time lies in the window (any time does without one).
     pub fn in_window(&self, t: Millis) -> bool {
-        self.from.map_or(true, |f| t >= f) && self.to.map_or(true, |e| t < e)
+        self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|e| t < e)
     }
 
     /// Whether a span `[first, last]` meets the window.
@@ -79,8 +79,8 @@ impl Filter {
     ) -> bool {
         match (first.or(last), last.or(first)) {
             (Some(a), Some(b)) => {
-                self.from.map_or(true, |f| b >= f)
-                    && self.to.map_or(true, |e| a < e)
+                self.from.is_none_or(|f| b >= f)
+                    && self.to.is_none_or(|e| a < e)
             }
             _ => !self.has_window(),
         }
@@ -139,16 +139,16 @@ impl<'a> Matcher<'a> {
             None => !f.has_window(),
         };
         time_ok
-            && f.host.as_deref().map_or(true, |h| self.text(m.downstream) == h)
-            && f.code.map_or(true, |c| m.code == Some(c))
+            && f.host.as_deref().is_none_or(|h| self.text(m.downstream) == h)
+            && f.code.is_none_or(|c| m.code == Some(c))
             && f.disposition
                 .as_deref()
-                .map_or(true, |d| self.text(m.disposition) == d)
-            && f.sender_domain.as_deref().map_or(true, |d| {
+                .is_none_or(|d| self.text(m.disposition) == d)
+            && f.sender_domain.as_deref().is_none_or(|d| {
                 self.text(m.sender_domain).eq_ignore_ascii_case(d)
             })
-            && f.min_size.map_or(true, |n| m.size.is_some_and(|s| s >= n))
-            && f.max_size.map_or(true, |n| m.size.is_some_and(|s| s <= n))
+            && f.min_size.is_none_or(|n| m.size.is_some_and(|s| s >= n))
+            && f.max_size.is_none_or(|n| m.size.is_some_and(|s| s <= n))
             && self.searched(m)
     }
 
@@ -244,7 +244,7 @@ pub fn filtered(
                     && filter
                         .host
                         .as_deref()
-                        .map_or(true, |name| data.symbols.resolve(*sym) == name)
+                        .is_none_or(|name| data.symbols.resolve(*sym) == name)
             })
             .cloned()
             .collect(),

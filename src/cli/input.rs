@@ -15,6 +15,14 @@ use std::path::{Path, PathBuf};
 /// small enough that memory does not follow the file size.
 pub const CHUNK_BYTES: usize = 4 * 1024 * 1024;
 
+/// Plain files at least this large are read through a memory map, one
+/// window of this many bytes at a time. Reading a cached gigabyte with
+/// `read` took a sixth of the analysis time here, copying at little over
+/// half the speed `dd` manages alone; the map takes the pages as they are.
+/// The window keeps the mapped part, which counts as resident memory,
+/// from following the file size. A multiple of every page size.
+const MAP_WINDOW_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Called after each chunk with the input's name, the bytes of it read so
 /// far, its size if known, and the analysis's progress.
 pub type OnChunk<'a> = dyn FnMut(&str, u64, Option<u64>, Progress) + 'a;
@@ -98,7 +106,80 @@ pub fn read_path(
             on_chunk,
         );
     }
+    if size.is_some_and(|n| n >= MAP_WINDOW_BYTES) {
+        return read_mapped(
+            file,
+            &name,
+            size,
+            MAP_WINDOW_BYTES,
+            analysis,
+            on_chunk,
+        );
+    }
     read_stream(file, &name, size, analysis, on_chunk)
+}
+
+/// Reads a plain file window by window through a memory map, or with
+/// [`read_stream`] where the file cannot be mapped.
+fn read_mapped(
+    file: File,
+    name: &str,
+    size: Option<u64>,
+    window: u64,
+    analysis: &mut Analysis,
+    on_chunk: &mut OnChunk<'_>,
+) -> io::Result<()> {
+    let Ok(first) = map_window(&file, 0, window) else {
+        return read_stream(file, name, size, analysis, on_chunk);
+    };
+    analysis.begin_file(name);
+    let mut mapped = first;
+    let mut done = 0u64;
+    let result = loop {
+        let Some((map, size)) = mapped else { break Ok(()) };
+        for chunk in map.chunks(CHUNK_BYTES) {
+            analysis.feed(chunk);
+            done += chunk.len() as u64;
+            on_chunk(name, done, Some(size), analysis.progress());
+        }
+        match map_window(&file, done, window) {
+            Ok(next) => mapped = next,
+            Err(e) => break Err(e),
+        }
+    };
+    analysis.end_file();
+    result
+}
+
+/// Maps at most `window` bytes of `file` from `offset` on, with the
+/// file's length; `None` at the end of the file. `offset` and `window`
+/// are multiples of the page size.
+///
+/// A file that shrinks under a map makes reading the lost pages fault
+/// the process, so the length is asked afresh for each window and only
+/// what is there then is mapped; a file that grows is read to its new
+/// end, as [`read_stream`] would.
+fn map_window(
+    file: &File,
+    offset: u64,
+    window: u64,
+) -> io::Result<Option<(memmap2::Mmap, u64)>> {
+    let size = file.metadata()?.len();
+    if offset >= size {
+        return Ok(None);
+    }
+    let len = (size - offset).min(window) as usize;
+    // SAFETY: the mapped bytes must neither shrink away nor change while
+    // the map lives. They were all in the file a moment ago, and log
+    // writers append past the end and rotate by renaming; they neither
+    // truncate nor rewrite in place. A file cut in the middle of a window
+    // would end the process rather than give wrong figures.
+    let map = unsafe {
+        memmap2::MmapOptions::new().offset(offset).len(len).map(file)?
+    };
+    // Only a hint: read ahead, and the pages behind may go.
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(Some((map, size)))
 }
 
 fn read_stream(
@@ -170,5 +251,80 @@ fn zip_error(e: zip::result::ZipError) -> io::Error {
             io::ErrorKind::InvalidData,
             format!("not a readable zip bundle: {other}"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use npe_lens::analysis::Options;
+    use npe_lens::Zone;
+    use std::io::Write;
+
+    /// The report of one file read by `read`, as JSON.
+    fn report_of(read: impl FnOnce(&mut Analysis)) -> serde_json::Value {
+        let zone = Zone::parse("UTC").unwrap();
+        let mut analysis = Analysis::new(Options { zone });
+        read(&mut analysis);
+        let data = analysis.finish();
+        serde_json::to_value(npe_lens::report_from_dataset(&data)).unwrap()
+    }
+
+    #[test]
+    fn mapped_windows_read_what_a_stream_reads() {
+        // Lines of uneven length, so window ends fall inside lines, and
+        // a last line with no newline.
+        let mut log = tempfile::NamedTempFile::new().unwrap();
+        let mut n = 0;
+        while log.as_file().metadata().unwrap().len() < 300_000 {
+            n += 1;
+            writeln!(
+                log,
+                "12/Jun/12:{:02}:{:02}:{:02}:410-0500 [INFO] \
+                 (SMTP_MESSAGE.1300) Message complete (tid={n} cid={n} \
+                 size={} sender=<s@example.com> recipient_count=1 \
+                 disposition=PASS code=250 rtime=0.{}s dtime=0.31s \
+                 mtime=2.29s)",
+                n / 3600 % 24,
+                n / 60 % 60,
+                n % 60,
+                n * 7,
+                n % 13,
+            )
+            .unwrap();
+            if n % 5 == 0 {
+                writeln!(log, "not a record {}", "x".repeat(n % 97)).unwrap();
+            }
+        }
+        write!(
+            log,
+            "12/Jun/12:23:59:59:999-0500 [INFO] (SMTP_MESSAGE.1300) \
+             Message complete (tid=1 cid=1 rtime=0.1s dtime=0.1s mtime=1s)"
+        )
+        .unwrap();
+        let path = log.path();
+        let size = std::fs::metadata(path).unwrap().len();
+        let mut chunks = 0;
+        let mut last_done = 0;
+        let mapped = report_of(|a| {
+            let file = File::open(path).unwrap();
+            let mut on_chunk = |_: &str, done: u64, _: Option<u64>, _| {
+                chunks += 1;
+                last_done = done;
+            };
+            let window = 64 * 1024;
+            read_mapped(file, "log", Some(size), window, a, &mut on_chunk)
+                .unwrap();
+        });
+        let streamed = report_of(|a| {
+            let file = File::open(path).unwrap();
+            read_stream(file, "log", Some(size), a, &mut |_, _, _, _| {})
+                .unwrap();
+        });
+        assert!(chunks >= 5, "{chunks} windows");
+        assert_eq!(last_done, size);
+        assert_eq!(mapped, streamed);
+        let messages = &mapped["totals"]["messages_complete"];
+        assert_eq!(messages.as_u64(), Some(n as u64 + 1), "{mapped:#}");
     }
 }

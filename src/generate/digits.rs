@@ -77,7 +77,7 @@ pub(super) fn push_centis_short(out: &mut Vec<u8>, centis: u64) {
         return;
     }
     out.push(b'.');
-    if frac % 10 == 0 {
+    if frac.is_multiple_of(10) {
         push_u64(out, frac / 10);
     } else {
         push_padded(out, frac, 2);

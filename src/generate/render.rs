@@ -829,7 +829,7 @@ fn detector_stamp(out: &mut Vec<u8>, t: &Civil) {
     out.extend_from_slice(b", ");
     digits::push_u64(out, t.year as u64);
     out.push(b' ');
-    let hour12 = if t.hour % 12 == 0 { 12 } else { t.hour % 12 };
+    let hour12 = if t.hour.is_multiple_of(12) { 12 } else { t.hour % 12 };
     digits::push_u64(out, u64::from(hour12));
     out.push(b':');
     digits::push_padded(out, u64::from(t.minute), 2);

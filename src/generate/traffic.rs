@@ -318,7 +318,7 @@ impl Traffic {
             let next_deferred = self.deferred.peek().map(|d| d.0 .0);
             let next_record = self.queue.peek().map(|p| p.at);
             match (next_deferred, next_record) {
-                (Some(d), r) if d <= until && r.map_or(true, |r| d < r) => {
+                (Some(d), r) if d <= until && r.is_none_or(|r| d < r) => {
                     let Reverse((at, _, messages)) =
                         self.deferred.pop().unwrap();
                     self.open(at, messages);

@@ -162,7 +162,7 @@ fn cited_message<'a>(
         .iter()
         .filter(|(step, _)| *step == Step::Send)
         .flat_map(|(_, kept)| kept)
-        .filter(|k| k.message.time.map_or(true, |t| within(windows, t)))
+        .filter(|k| k.message.time.is_none_or(|t| within(windows, t)))
         .find(|k| Step::Send.of(&k.message) >= Some(CITED_SEND_SECONDS))
 }
 
