@@ -2,7 +2,10 @@
 //! repeat across many messages are stored once and referred to by a
 //! [`Sym`].
 
-use rustc_hash::FxHashMap;
+use crate::parse::fields::same_bytes;
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+use std::hash::BuildHasher;
 
 /// A handle to an interned string; [`Sym::NONE`] stands for "absent".
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,7 +30,11 @@ impl Sym {
 #[derive(Clone, Debug)]
 pub struct Symbols {
     strings: Vec<Box<str>>,
-    index: FxHashMap<Box<[u8]>, Sym>,
+    /// The bytes each string was interned from, and its handle. A table
+    /// rather than a map so that keys are compared with [`same_bytes`]:
+    /// most values looked up are already here, and the byte-by-byte
+    /// `memcmp` WebAssembly gets made the comparison a cost of its own.
+    index: HashTable<(Box<[u8]>, Sym)>,
 }
 
 impl Default for Symbols {
@@ -39,7 +46,7 @@ impl Default for Symbols {
 impl Symbols {
     /// An empty table; [`Sym::NONE`] resolves to the empty string.
     pub fn new() -> Symbols {
-        Symbols { strings: vec!["".into()], index: FxHashMap::default() }
+        Symbols { strings: vec!["".into()], index: HashTable::new() }
     }
 
     /// The handle of `bytes`, interning it on first sight.
@@ -50,13 +57,16 @@ impl Symbols {
         if bytes.is_empty() {
             return Sym::NONE;
         }
-        if let Some(&sym) = self.index.get(bytes) {
+        let hash = |key: &[u8]| FxBuildHasher.hash_one(key);
+        let found = self.index.find(hash(bytes), |(k, _)| same_bytes(k, bytes));
+        if let Some(&(_, sym)) = found {
             return sym;
         }
         let sym = Sym(self.strings.len() as u32);
         let text = crate::decode::text_from_bytes(bytes);
         self.strings.push(text.into_boxed_str());
-        self.index.insert(bytes.into(), sym);
+        self.index
+            .insert_unique(hash(bytes), (bytes.into(), sym), |(k, _)| hash(k));
         sym
     }
 

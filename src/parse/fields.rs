@@ -605,6 +605,45 @@ fn find_either(s: &[u8], from: usize, a: u8, b: u8) -> Option<usize> {
     }
 }
 
+/// Whether `a` and `b` hold the same bytes.
+///
+/// Sixteen bytes at a time, with the last block read from the end so
+/// that the rest needs no byte-by-byte loop. WebAssembly has
+/// no `memcmp` of its own: the one it gets compares byte by byte, and
+/// record heads and interned values are compared on most lines.
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    // The 16, 8 or 4 bytes of `s` from `at` on, as one number.
+    fn w16(s: &[u8], at: usize) -> u128 {
+        u128::from_ne_bytes(*s[at..].first_chunk().expect("16 bytes"))
+    }
+    fn w8(s: &[u8], at: usize) -> u64 {
+        u64::from_ne_bytes(*s[at..].first_chunk().expect("8 bytes"))
+    }
+    fn w4(s: &[u8], at: usize) -> u32 {
+        u32::from_ne_bytes(*s[at..].first_chunk().expect("4 bytes"))
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n >= 16 {
+        let mut at = 0;
+        while at + 16 < n {
+            if w16(a, at) != w16(b, at) {
+                return false;
+            }
+            at += 16;
+        }
+        w16(a, n - 16) == w16(b, n - 16)
+    } else if n >= 8 {
+        w8(a, 0) == w8(b, 0) && w8(a, n - 8) == w8(b, n - 8)
+    } else if n >= 4 {
+        w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
+}
+
 /// The offset of the first `b` in `s` at or after `from`.
 fn find_byte(s: &[u8], from: usize, b: u8) -> Option<usize> {
     find_either(s, from, b, b)
@@ -742,12 +781,12 @@ impl<const N: usize, const M: usize> KeyPlan<N, M> {
             heads[i] = KeyHead::new(usual[i]);
             let mut j = 0;
             while j < i {
-                assert!(!same_bytes(usual[i], usual[j]), "a key twice");
+                assert!(!equal_in_const(usual[i], usual[j]), "a key twice");
                 j += 1;
             }
             let mut w = 0;
             while w < N {
-                if same_bytes(usual[i], wanted[w]) {
+                if equal_in_const(usual[i], wanted[w]) {
                     slots[i] = w as u8;
                 }
                 w += 1;
@@ -827,7 +866,8 @@ const fn is_plain_key(key: &[u8]) -> bool {
     true
 }
 
-const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+/// [`same_bytes`] for the plans built at compile time.
+const fn equal_in_const(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -1061,6 +1101,24 @@ mod tests {
                 .position(|&c| c == b'<' || c == b'>')
                 .map(|i| from + i);
             assert_eq!(find_either(s, from, b'<', b'>'), want, "{from}");
+        }
+    }
+
+    #[test]
+    fn same_bytes_tells_every_one_byte_difference() {
+        // Every length across the 4-, 8- and 16-byte paths and two
+        // blocks, with one byte changed at each position, by one bit.
+        for len in 0..50 {
+            let a: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            assert!(same_bytes(&a, &a.clone()), "{len}");
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 1;
+                assert!(!same_bytes(&a, &b), "{len} {at}");
+            }
+            if len > 0 {
+                assert!(!same_bytes(&a, &a[..len - 1]), "{len}");
+            }
         }
     }
 

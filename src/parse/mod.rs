@@ -383,7 +383,10 @@ fn parse_known_head(s: &[u8], time: Option<Millis>) -> Option<Record<'_>> {
         },
         _ => return None,
     };
-    if !s.starts_with(known.head) {
+    if !s
+        .get(..known.head.len())
+        .is_some_and(|h| fields::same_bytes(h, known.head))
+    {
         return None;
     }
     let open = known.head.len() - 2;
