@@ -343,7 +343,7 @@ pub fn parse_number(s: &[u8]) -> Option<f64> {
                 any_digit = true;
             }
             b'0'..=b'9' => {
-                int = int.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                int = push_digit(int, b - b'0')?;
                 any_digit = true;
             }
             b',' if !in_frac => {}
@@ -358,6 +358,20 @@ pub fn parse_number(s: &[u8]) -> Option<f64> {
     Some(if negative { -value } else { value })
 }
 
+/// `n` with the decimal digit `d` appended, or `None` past [`u64::MAX`].
+///
+/// Numbers far from the limit, which is nearly all of them, take one
+/// plain multiply: an overflow-checked one becomes a 128-bit product in
+/// WebAssembly, done in software.
+fn push_digit(n: u64, d: u8) -> Option<u64> {
+    const ROOM_FOR_ANY_DIGIT: u64 = (u64::MAX - 9) / 10;
+    if n <= ROOM_FOR_ANY_DIGIT {
+        Some(n * 10 + u64::from(d))
+    } else {
+        n.checked_mul(10)?.checked_add(u64::from(d))
+    }
+}
+
 /// Reads a whole, non-negative number such as `size=123,456`.
 pub fn parse_count(s: &[u8]) -> Option<u64> {
     let mut n: u64 = 0;
@@ -365,7 +379,7 @@ pub fn parse_count(s: &[u8]) -> Option<u64> {
     for &b in s {
         match b {
             b'0'..=b'9' => {
-                n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                n = push_digit(n, b - b'0')?;
                 any = true;
             }
             b',' => {}
@@ -1102,6 +1116,31 @@ mod tests {
                 .map(|i| from + i);
             assert_eq!(find_either(s, from, b'<', b'>'), want, "{from}");
         }
+    }
+
+    #[test]
+    fn numbers_up_to_the_limit_and_not_past_it() {
+        let max = u64::MAX;
+        assert_eq!(parse_count(max.to_string().as_bytes()), Some(max));
+        assert_eq!(parse_count(b"18,446,744,073,709,551,615"), Some(max));
+        for past in [
+            "18446744073709551616",
+            "18446744073709551620",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_count(past.as_bytes()), None, "{past}");
+            assert_eq!(parse_number(past.as_bytes()), None, "{past}");
+        }
+        let edge = (max - 9) / 10;
+        for d in 0..=9u64 {
+            let text = format!("{edge}{d}");
+            assert_eq!(parse_count(text.as_bytes()), Some(edge * 10 + d));
+            let above = format!("{}{d}", edge + 1);
+            let want =
+                (edge + 1).checked_mul(10).and_then(|n| n.checked_add(d));
+            assert_eq!(parse_count(above.as_bytes()), want, "{above}");
+        }
+        assert_eq!(parse_number(b"1,234.5s"), Some(1234.5));
     }
 
     #[test]
