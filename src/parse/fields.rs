@@ -328,6 +328,7 @@ pub fn parse_number(s: &[u8]) -> Option<f64> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
+    let short = is_short(digits);
     let mut int: u64 = 0;
     let mut frac: u64 = 0;
     let mut frac_scale: u64 = 1;
@@ -343,7 +344,7 @@ pub fn parse_number(s: &[u8]) -> Option<f64> {
                 any_digit = true;
             }
             b'0'..=b'9' => {
-                int = push_digit(int, b - b'0')?;
+                int = push_digit(int, b - b'0', short)?;
                 any_digit = true;
             }
             b',' if !in_frac => {}
@@ -360,26 +361,32 @@ pub fn parse_number(s: &[u8]) -> Option<f64> {
 
 /// `n` with the decimal digit `d` appended, or `None` past [`u64::MAX`].
 ///
-/// Numbers far from the limit, which is nearly all of them, take one
-/// plain multiply: an overflow-checked one becomes a 128-bit product in
-/// WebAssembly, done in software.
-fn push_digit(n: u64, d: u8) -> Option<u64> {
-    const ROOM_FOR_ANY_DIGIT: u64 = (u64::MAX - 9) / 10;
-    if n <= ROOM_FOR_ANY_DIGIT {
+/// A number of `short` text, at most 19 characters, cannot pass the
+/// limit and takes a plain multiply: an overflow-checked one becomes a
+/// 128-bit product in WebAssembly, done in software.
+fn push_digit(n: u64, d: u8, short: bool) -> Option<u64> {
+    if short {
         Some(n * 10 + u64::from(d))
     } else {
         n.checked_mul(10)?.checked_add(u64::from(d))
     }
 }
 
+/// Whether a number's text is too short for its value to pass
+/// [`u64::MAX`], whatever its characters.
+fn is_short(s: &[u8]) -> bool {
+    s.len() < 20
+}
+
 /// Reads a whole, non-negative number such as `size=123,456`.
 pub fn parse_count(s: &[u8]) -> Option<u64> {
+    let short = is_short(s);
     let mut n: u64 = 0;
     let mut any = false;
     for &b in s {
         match b {
             b'0'..=b'9' => {
-                n = push_digit(n, b - b'0')?;
+                n = push_digit(n, b - b'0', short)?;
                 any = true;
             }
             b',' => {}
