@@ -18,7 +18,7 @@ use crate::analysis::{Dataset, Step};
 use crate::event::EventCode;
 use crate::message::Message;
 use crate::parse::fields::Millis;
-use crate::stats::{percentiles, step_values_by_slot};
+use crate::stats::{percentiles, step_values_by_slot, time_range};
 use crate::zone::Zone;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -184,13 +184,10 @@ pub fn series_from_dataset(data: &Dataset, buckets: usize) -> ChartSeries {
     let n = ((last - start) / bucket_ms + 1) as usize;
     let mut out = vec![Bucket::default(); n];
     let slot = |m: &Message| Some(((m.time? - start) / bucket_ms) as usize);
-    for m in &data.messages {
-        let Some(i) = slot(m) else { continue };
-        out[i].messages += 1;
-        out[i].rejected += u32::from(m.is_rejected());
-    }
     let steps = STEPS.map(|(step, _)| step);
-    step_values_by_slot(&data.messages, steps, slot, |i, [r, d, s]| {
+    step_values_by_slot(&data.messages, steps, slot, |i, [r, d, s], run| {
+        out[i].messages += run.messages;
+        out[i].rejected += run.rejected;
         out[i].receive = spread_of(r);
         out[i].detection = spread_of(d);
         out[i].send = spread_of(s);
@@ -214,19 +211,6 @@ fn is_forward_error(code: EventCode) -> bool {
         code,
         EventCode::ForwardError | EventCode::AllForwardHostsUnavailable
     )
-}
-
-/// The first and last time of any message or error event.
-fn time_range(data: &Dataset) -> Option<(Millis, Millis)> {
-    let times = data.messages.iter().filter_map(|m| m.time);
-    let minutes = data.error_minutes.keys().copied();
-    let all = times.chain(minutes);
-    let (lo, hi) = all.fold((None, None), |(lo, hi), t| {
-        let lo = lo.map_or(t, |l: Millis| l.min(t));
-        let hi = hi.map_or(t, |h: Millis| h.max(t));
-        (Some(lo), Some(hi))
-    });
-    Some((lo?, hi?))
 }
 
 /// The narrowest readable bucket width that covers `span` in `buckets`.

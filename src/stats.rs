@@ -257,28 +257,44 @@ where
     }
 }
 
+/// The messages of one run of a slot that [`step_values_by_slot`] passes
+/// on: how many, and how many of them were rejected.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RunCounts {
+    /// Messages in the run.
+    pub messages: u32,
+    /// Of them, those the next hop refused.
+    pub rejected: u32,
+}
+
 /// Calls `each` once per run of consecutive messages in the same slot,
-/// with the slot and the values of `steps` in it (each buffer in message
-/// order). Messages without a slot are passed over.
+/// with the slot, the values of `steps` in it (each buffer in message
+/// order) and the run's counts. Messages without a slot are passed over.
 ///
 /// Slots must come in runs: time buckets of messages in time order, as
 /// a [`Dataset`] holds them, do. The buffers are reused from run to run,
-/// so they never hold more than one run's values.
+/// so they never hold more than one run's values. One pass gives both
+/// the values and the counts: each pass over a million records costs
+/// about as much as the work done in it.
 pub fn step_values_by_slot<'a, const N: usize>(
     messages: impl IntoIterator<Item = &'a Message>,
     steps: [Step; N],
     slot: impl Fn(&Message) -> Option<usize>,
-    mut each: impl FnMut(usize, &mut [Vec<f64>; N]),
+    mut each: impl FnMut(usize, &mut [Vec<f64>; N], RunCounts),
 ) {
     let mut values: [Vec<f64>; N] = std::array::from_fn(|_| Vec::new());
+    let mut counts = RunCounts::default();
     let mut current = None;
     for m in messages {
         let Some(i) = slot(m) else { continue };
         if let Some(done) = current.filter(|&c| c != i) {
-            each(done, &mut values);
+            each(done, &mut values, counts);
             values.iter_mut().for_each(Vec::clear);
+            counts = RunCounts::default();
         }
         current = Some(i);
+        counts.messages += 1;
+        counts.rejected += u32::from(m.is_rejected());
         for (k, step) in steps.iter().enumerate() {
             if let Some(v) = step.of(m) {
                 values[k].push(v);
@@ -286,8 +302,21 @@ pub fn step_values_by_slot<'a, const N: usize>(
         }
     }
     if let Some(i) = current {
-        each(i, &mut values);
+        each(i, &mut values, counts);
     }
+}
+
+/// The first and last time of any message or error event.
+pub fn time_range(data: &Dataset) -> Option<(Millis, Millis)> {
+    let times = data.messages.iter().filter_map(|m| m.time);
+    let minutes = data.error_minutes.keys().copied();
+    let all = times.chain(minutes);
+    let (lo, hi) = all.fold((None, None), |(lo, hi), t| {
+        let lo = lo.map_or(t, |l: Millis| l.min(t));
+        let hi = hi.map_or(t, |h: Millis| h.max(t));
+        (Some(lo), Some(hi))
+    });
+    Some((lo?, hi?))
 }
 
 fn minute_of(t: Millis) -> Millis {
@@ -295,11 +324,7 @@ fn minute_of(t: Millis) -> Millis {
 }
 
 fn minutes_of(data: &Dataset) -> Vec<Minute> {
-    let timed = data.messages.iter().filter_map(|m| m.time);
-    let errors = data.error_minutes.keys().copied();
-    let (Some(first), Some(last)) =
-        (timed.clone().chain(errors.clone()).min(), timed.chain(errors).max())
-    else {
+    let Some((first, last)) = time_range(data) else {
         return Vec::new();
     };
     let last = minute_of(last);
@@ -312,13 +337,10 @@ fn minutes_of(data: &Dataset) -> Vec<Minute> {
         })
         .collect();
     let slot = |m: &Message| index_of(first, n, m.time?);
-    for m in &data.messages {
-        let Some(i) = slot(m) else { continue };
-        minutes[i].messages += 1;
-        minutes[i].rejected += u32::from(m.is_rejected());
-    }
     let steps = [Step::Receive, Step::Detection, Step::Send];
-    step_values_by_slot(&data.messages, steps, slot, |i, [r, d, s]| {
+    step_values_by_slot(&data.messages, steps, slot, |i, [r, d, s], run| {
+        minutes[i].messages += run.messages;
+        minutes[i].rejected += run.rejected;
         minutes[i].receive = median_and_max(r);
         minutes[i].detection = median_and_max(d);
         minutes[i].send = median_and_max(s);
@@ -459,11 +481,18 @@ mod tests {
         let data = messages_at(&[(0, 3.0), (0, 1.0), (2, 5.0), (3, 2.0)]);
         let mut runs = Vec::new();
         let slot = |m: &Message| m.time.map(|t| minute_of(t) as usize);
-        step_values_by_slot(&data.messages, [Step::Receive], slot, |i, v| {
-            runs.push((i, v[0].clone()));
-        });
-        let values: Vec<_> = runs.iter().map(|(_, v)| v.clone()).collect();
+        step_values_by_slot(
+            &data.messages,
+            [Step::Receive],
+            slot,
+            |i, v, n| {
+                runs.push((i, v[0].clone(), n.messages));
+            },
+        );
+        let values: Vec<_> = runs.iter().map(|(_, v, _)| v.clone()).collect();
         assert_eq!(values, [vec![3.0, 1.0], vec![5.0], vec![2.0]]);
+        let counts: Vec<_> = runs.iter().map(|r| r.2).collect();
+        assert_eq!(counts, [2, 1, 1]);
         assert!(runs.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
