@@ -235,23 +235,26 @@ fn spread_of(values: &mut [f64]) -> Option<Spread> {
 }
 
 fn histograms_of(data: &Dataset) -> Vec<Histogram> {
-    STEPS
+    let mut out: Vec<Histogram> = STEPS
         .iter()
-        .map(|(step, _)| {
-            let mut h = Histogram {
-                step: step.as_str().to_string(),
-                count: 0,
-                low_log10: HISTOGRAM_LOW_LOG10,
-                bin_log10: HISTOGRAM_BIN_LOG10,
-                counts: vec![0; HISTOGRAM_BINS],
-            };
-            for v in data.messages.iter().filter_map(|m| step.of(m)) {
+        .map(|(step, _)| Histogram {
+            step: step.as_str().to_string(),
+            count: 0,
+            low_log10: HISTOGRAM_LOW_LOG10,
+            bin_log10: HISTOGRAM_BIN_LOG10,
+            counts: vec![0; HISTOGRAM_BINS],
+        })
+        .collect();
+    // All steps in one pass over the records.
+    for m in &data.messages {
+        for ((step, _), h) in STEPS.iter().zip(&mut out) {
+            if let Some(v) = step.of(m) {
                 h.counts[histogram_bin(v)] += 1;
                 h.count += 1;
             }
-            h
-        })
-        .collect()
+        }
+    }
+    out
 }
 
 fn histogram_bin(seconds: f64) -> usize {

@@ -1,8 +1,9 @@
 // The page's throughput, responsiveness and memory in headless Chromium,
 // side by side with two baselines measured in the same run: the native
 // CLI on the same file, and the page's I/O ceiling (the file read with
-// Blob.slice and transferred to a worker that does nothing). Ratios
-// within one run mean more than absolute times on a shared machine.
+// Blob.slice as the page reads it, and transferred to a worker that does
+// nothing). Ratios within one run mean more than absolute times on a
+// shared machine.
 //
 // Builds nothing: run ./build.sh first. Generates bench-data/ logs when
 // they are missing (the same directories as tools/bench-native.sh).
@@ -38,8 +39,6 @@ const BEYOND_RECORDS_BOUND = 256 * 1e6;
 /** How often memory is sampled while the page analyses, in ms. */
 const SAMPLE_MS = 250;
 
-/** Chunk size of the I/O ceiling: the page's chunk size before tuning. */
-const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /** The longest any one analysis may take before the run is abandoned. */
 const RUN_TIMEOUT_MS = 300_000;
@@ -54,6 +53,26 @@ const MB = 1e6;
 const MIB = 1024 * 1024;
 
 // ---- Data and the native baseline --------------------------------------
+
+/**
+ * How the page reads a file, taken from its app.js so that the I/O
+ * ceiling reads the same way: chunk size, reads kept ahead, and chunks
+ * the worker may hold unanswered.
+ */
+function pageReading(appJs) {
+  const source = readFileSync(appJs, 'utf8');
+  const constant = (name) => {
+    const m = source.match(new RegExp(`const ${name} = ([0-9 *]+);`));
+    if (!m) {
+      throw new Error(`${appJs}: no ${name}`);
+    }
+    return m[1].split('*').reduce((product, f) => product * Number(f), 1);
+  };
+  return [
+    constant('CHUNK_BYTES'), constant('READS_AHEAD'),
+    constant('MAX_IN_FLIGHT'),
+  ];
+}
 
 function parseArgs(argv) {
   let runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -199,7 +218,7 @@ function instrumentPage() {
 }
 
 /** The page's I/O ceiling; runs in the page. Resolves to ms. */
-async function readCeiling([chunkBytes]) {
+async function readCeiling([chunkBytes, readsAhead, maxInFlight]) {
   const file = document.getElementById('bench-input').files[0];
   const source = 'onmessage = (e) => postMessage(e.data.byteLength);';
   const url = URL.createObjectURL(new Blob([source]));
@@ -207,12 +226,24 @@ async function readCeiling([chunkBytes]) {
   const acks = [];
   sink.onmessage = () => acks.shift()();
   const start = performance.now();
-  let inFlight = [];
-  for (let at = 0; at < file.size; at += chunkBytes) {
-    const buffer = await file.slice(at, at + chunkBytes).arrayBuffer();
+  const reads = [];
+  let offset = 0;
+  const readNext = () => {
+    if (offset < file.size) {
+      reads.push(file.slice(offset, offset + chunkBytes).arrayBuffer());
+      offset += chunkBytes;
+    }
+  };
+  for (let i = 0; i < readsAhead; i++) {
+    readNext();
+  }
+  const inFlight = [];
+  while (reads.length > 0) {
+    const buffer = await reads.shift();
+    readNext();
     inFlight.push(new Promise((done) => acks.push(done)));
     sink.postMessage(buffer, [buffer]);
-    if (inFlight.length >= 2) {
+    if (inFlight.length >= maxInFlight) {
       await inFlight.shift();
     }
   }
@@ -511,6 +542,7 @@ function report(label, bytes, runs, native, ceiling) {
 
 async function main() {
   const {runs, www, sizes} = parseArgs(process.argv.slice(2));
+  const reading = pageReading(join(www, 'app.js'));
   // Smallest first: the worker's wasm memory never shrinks, so each
   // file's peak shows only when no larger file went before it.
   const sets = [
@@ -552,7 +584,7 @@ async function main() {
       const ceiling = [];
       for (let i = 0; i < runs; i++) {
         native.push(nativeMs(file));
-        ceiling.push(await page.evaluate(readCeiling, [READ_CHUNK_BYTES]));
+        ceiling.push(await page.evaluate(readCeiling, reading));
         measured.push(await analyzeOnce(page, probe, file));
       }
       report(format, bytes, measured, native, ceiling);
