@@ -687,9 +687,11 @@ fn find_byte(s: &[u8], from: usize, b: u8) -> Option<usize> {
 /// `>`), the first candidate wins, so one odd reply text cannot swallow
 /// the `rtime`, `dtime` and `mtime` after it.
 fn scan_delimited(s: &[u8], start: usize, open: u8, close: u8) -> Scanned<'_> {
-    let mut depth = 0i32;
+    debug_assert_eq!(s.get(start), Some(&open));
+    // The value opens at `start`: the search begins inside it.
+    let mut depth = 1i32;
     let mut first_candidate = None;
-    let mut at = start;
+    let mut at = start + 1;
     // Only the delimiters change the nesting, so jump from one to the next.
     while let Some(i) = find_either(s, at, open, close) {
         at = i + 1;
