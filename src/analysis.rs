@@ -638,15 +638,8 @@ impl FileState {
             self.carry.pop();
             self.carry_line(ctx);
         }
-        if memchr::memchr(b'\r', bytes).is_none() {
-            let mut start = 0;
-            for nl in memchr::memchr_iter(b'\n', bytes) {
-                self.end_line(&bytes[start..nl], ctx);
-                start = nl + 1;
-            }
-            self.append_carry(&bytes[start..]);
-            return;
-        }
+        // One pass for both line ends: a first pass to see whether the
+        // chunk holds any CR read every chunk twice.
         let mut start = 0;
         for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
             let lone_cr = bytes[i] == b'\r'
