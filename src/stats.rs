@@ -375,9 +375,9 @@ fn median_and_max(values: &mut [f64]) -> [f64; 2] {
 }
 
 fn downstream_of(data: &Dataset) -> Vec<HostFigures> {
-    let mut by_host: FxHashMap<Sym, (HostFigures, Vec<f64>)> =
+    // Per host: its figures, its send times, and how many there are.
+    let mut by_host: FxHashMap<Sym, (HostFigures, Vec<f64>, usize)> =
         Default::default();
-    let mut sends: FxHashMap<Sym, usize> = Default::default();
     for m in &data.messages {
         if m.downstream.is_none() {
             continue;
@@ -385,16 +385,15 @@ fn downstream_of(data: &Dataset) -> Vec<HostFigures> {
         let entry = by_host.entry(m.downstream).or_default();
         entry.0.messages += 1;
         entry.0.rejected += u64::from(m.is_rejected());
-        *sends.entry(m.downstream).or_default() +=
-            usize::from(Step::Send.of(m).is_some());
+        entry.2 += usize::from(Step::Send.of(m).is_some());
     }
     // Counted first, so each host's send times take exactly their room.
-    for (host, n) in sends {
-        by_host.entry(host).or_default().1.reserve_exact(n);
+    for (_, sends, n) in by_host.values_mut() {
+        sends.reserve_exact(*n);
     }
     for m in &data.messages {
-        let entry = by_host.get_mut(&m.downstream);
-        if let (Some(entry), Some(s)) = (entry, Step::Send.of(m)) {
+        let Some(s) = Step::Send.of(m) else { continue };
+        if let Some(entry) = by_host.get_mut(&m.downstream) {
             entry.1.push(s);
         }
     }
@@ -408,7 +407,7 @@ fn downstream_of(data: &Dataset) -> Vec<HostFigures> {
     }
     let mut out: Vec<HostFigures> = by_host
         .into_iter()
-        .map(|(host, (mut figures, mut sends))| {
+        .map(|(host, (mut figures, mut sends, _))| {
             figures.host = data.symbols.resolve(host).to_string();
             figures.send = Summary::from_values(&mut sends);
             figures
