@@ -319,15 +319,7 @@ impl<'a> Cursor<'a> {
 /// `<>` and the empty string are `None`, as are masked values such as
 /// `#####` or `XXX`.
 pub fn parse_number(s: &[u8]) -> Option<f64> {
-    let s = s.strip_suffix(b"s").unwrap_or(s);
-    if s.is_empty() || s.len() > 40 {
-        return None;
-    }
-    let (negative, digits) = match s[0] {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
+    let (negative, digits) = signed_number(s)?;
     let short = is_short(digits);
     // The whole part, with thousands separators, up to a `.` if any.
     let mut int: u64 = 0;
@@ -366,6 +358,20 @@ pub fn parse_number(s: &[u8]) -> Option<f64> {
     let whole = i64::try_from(int).map_or(int as f64, |i| i as f64);
     let value = whole + frac as f64 / frac_scale as f64;
     Some(if negative { -value } else { value })
+}
+
+/// Whether a number's text is negative, and its text without the unit
+/// `s` and the sign; `None` when nothing or too much is left.
+fn signed_number(s: &[u8]) -> Option<(bool, &[u8])> {
+    let s = s.strip_suffix(b"s").unwrap_or(s);
+    if s.is_empty() || s.len() > 40 {
+        return None;
+    }
+    Some(match s[0] {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    })
 }
 
 /// `n` with the decimal digit `d` appended, or `None` past [`u64::MAX`].
@@ -1136,18 +1142,10 @@ mod tests {
         }
     }
 
-    /// `parse_number` as a plain loop over the characters, one state
-    /// flag, to check the faster one against.
+    /// `parse_number` as a plain loop over the digits, one state flag,
+    /// to check the faster one against.
     fn number_by_state(s: &[u8]) -> Option<f64> {
-        let s = s.strip_suffix(b"s").unwrap_or(s);
-        if s.is_empty() || s.len() > 40 {
-            return None;
-        }
-        let (negative, digits) = match s[0] {
-            b'-' => (true, &s[1..]),
-            b'+' => (false, &s[1..]),
-            _ => (false, s),
-        };
+        let (negative, digits) = signed_number(s)?;
         let (mut int, mut frac, mut scale) = (0u64, 0u64, 1u64);
         let (mut in_frac, mut any) = (false, false);
         for &b in digits {
