@@ -245,16 +245,53 @@ fn histograms_of(data: &Dataset) -> Vec<Histogram> {
             counts: vec![0; HISTOGRAM_BINS],
         })
         .collect();
+    let mut bins = BinCache::new();
     // All steps in one pass over the records.
     for m in &data.messages {
         for ((step, _), h) in STEPS.iter().zip(&mut out) {
             if let Some(v) = step.of(m) {
-                h.counts[histogram_bin(v)] += 1;
+                h.counts[bins.bin(v)] += 1;
                 h.count += 1;
             }
         }
     }
     out
+}
+
+/// The [`histogram_bin`] of recent values. Logged times have three
+/// decimals at most, so a few thousand values make up most of a log,
+/// and a logarithm, which WebAssembly computes in software, costs many
+/// times a look in this table.
+struct BinCache {
+    /// Each slot's value, as bits; NaN's bits, which no step value has,
+    /// when empty.
+    values: Vec<u64>,
+    bins: Vec<u8>,
+}
+
+impl BinCache {
+    const SLOTS_LOG2: u32 = 12;
+    const BINS_FIT: () = assert!(HISTOGRAM_BINS <= 256, "a bin is a u8");
+
+    fn new() -> BinCache {
+        let () = Self::BINS_FIT;
+        let slots = 1 << Self::SLOTS_LOG2;
+        BinCache {
+            values: vec![f64::NAN.to_bits(); slots],
+            bins: vec![0; slots],
+        }
+    }
+
+    fn bin(&mut self, seconds: f64) -> usize {
+        let bits = seconds.to_bits();
+        let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            >> (64 - Self::SLOTS_LOG2)) as usize;
+        if self.values[slot] != bits {
+            self.values[slot] = bits;
+            self.bins[slot] = histogram_bin(seconds) as u8;
+        }
+        usize::from(self.bins[slot])
+    }
 }
 
 fn histogram_bin(seconds: f64) -> usize {
@@ -732,6 +769,21 @@ mod tests {
             "{time} [INFO] (SMTP_MESSAGE.1300) Message complete (tid=1 \
              cid=9 code=250 rtime={r}s dtime={d}s mtime={m}s)\n"
         )
+    }
+
+    #[test]
+    fn cached_bins_are_the_computed_ones() {
+        // Far more values than slots, so slots are taken over many times,
+        // with every value seen again later; and the edges of decades.
+        let mut cache = BinCache::new();
+        let mut rng = fastrand::Rng::with_seed(11);
+        let values: Vec<f64> = (0..50_000)
+            .map(|_| f64::from(rng.u32(0..200_000)) / 1000.0)
+            .chain([0.0, 0.01, 0.1, 1.0, 10.0, 99.999, 1e9, -1.0, f64::NAN])
+            .collect();
+        for v in values.iter().chain(&values) {
+            assert_eq!(cache.bin(*v), histogram_bin(*v), "{v}");
+        }
     }
 
     #[test]
