@@ -914,12 +914,26 @@ struct Tally {
     error_minutes: FxHashMap<Millis, FxHashMap<EventCode, u32>>,
     hosts: FxHashMap<Sym, HostTally>,
     slowest: [Vec<(f64, KeptMessage)>; 4],
+    /// The smallest value in each full `slowest` list, once asked for;
+    /// `None` after the list changed. Nearly every message is faster
+    /// than all it would displace, and one compare says so.
+    slowest_floor: [Option<f64>; 4],
     notable: Vec<KeptMessage>,
     dated_headers: u64,
 }
 
 /// Rejected messages and artefacts kept with their lines.
 const NOTABLE_KEPT: usize = 20;
+
+/// The place and value of the fastest of a full "slowest" list: the
+/// first of them when several tie.
+fn fastest_kept(kept: &[(f64, KeptMessage)]) -> (usize, f64) {
+    kept.iter()
+        .enumerate()
+        .map(|(i, k)| (i, k.0))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .expect("the list is full")
+}
 
 impl Tally {
     fn record(
@@ -1120,16 +1134,13 @@ impl Tally {
             let Some(v) = step.of(m) else { continue };
             let kept = &mut self.slowest[i];
             if kept.len() == SLOWEST_KEPT {
-                let (min_i, min_v) = kept
-                    .iter()
-                    .enumerate()
-                    .map(|(i, k)| (i, k.0))
-                    .min_by(|a, b| a.1.total_cmp(&b.1))
-                    .expect("the list is full");
-                if v <= min_v {
+                let floor = *self.slowest_floor[i]
+                    .get_or_insert_with(|| fastest_kept(kept).1);
+                if v <= floor {
                     continue;
                 }
-                kept.swap_remove(min_i);
+                kept.swap_remove(fastest_kept(kept).0);
+                self.slowest_floor[i] = None;
             }
             let sample = sample_line(file_name, m.origin, line);
             kept.push((v, KeptMessage { message: m.clone(), sample }));
@@ -1166,6 +1177,7 @@ impl Tally {
             mine.extend(kept);
             mine.sort_by(|a, b| b.0.total_cmp(&a.0));
             mine.truncate(SLOWEST_KEPT);
+            self.slowest_floor[i] = None;
         }
         for k in other.notable {
             if self.notable.len() < NOTABLE_KEPT {

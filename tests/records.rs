@@ -2,7 +2,7 @@
 //! it stores, and rotated files given newest first still come out in
 //! time order across many storage blocks.
 
-use npe_lens::analysis::{Analysis, Options, RecordBytes};
+use npe_lens::analysis::{analyze_bytes, Analysis, Options, RecordBytes, Step};
 use npe_lens::generate::{generate, GenFormat, Scenario};
 use npe_lens::message::{Connection, Message};
 use npe_lens::records::SEGMENT_LEN;
@@ -72,4 +72,59 @@ fn rotated_files_given_newest_first_come_out_in_time_order() {
     let opened = data.connections.iter().map(|c| c.opened.or(c.closed));
     let timed: Vec<_> = opened.take_while(Option::is_some).collect();
     assert!(timed.windows(2).all(|w| w[0] <= w[1]), "connections in order");
+}
+
+/// The slowest messages of each step are the largest values of that
+/// step over all the messages, across the three files and their merge.
+#[test]
+fn slowest_lists_hold_the_largest_values() {
+    let mut analysis = Analysis::new(Options::default());
+    for (name, bytes) in rotated_files() {
+        analysis.begin_file(&name);
+        analysis.feed(&bytes);
+        analysis.end_file();
+    }
+    let data = analysis.finish();
+    assert_eq!(data.slowest.len(), 4);
+    for (step, kept) in &data.slowest {
+        let mut all: Vec<f64> =
+            data.messages.iter().filter_map(|m| step.of(m)).collect();
+        all.sort_by(|a, b| b.total_cmp(a));
+        all.truncate(npe_lens::analysis::SLOWEST_KEPT);
+        let got: Vec<f64> =
+            kept.iter().map(|k| step.of(&k.message).unwrap()).collect();
+        assert_eq!(got, all, "{step:?}");
+    }
+}
+
+/// A list that has just taken a slower message must not judge the next
+/// one by the value it dropped.
+#[test]
+fn slowest_lists_follow_each_replacement() {
+    let sends =
+        [1.0, 2.0, 3.0, 4.0, 5.0, 100.0, 1.5, 7.0, 0.5, 6.0, 200.0, 2.5];
+    let log: String = sends
+        .iter()
+        .enumerate()
+        .map(|(i, send)| {
+            format!(
+                "12/Jun/12:08:00:{i:02}:410-0500 [INFO] (SMTP_MESSAGE.1300) \
+                 Message complete (tid=1 cid={i} code=250 rtime=0.1s \
+                 dtime=0.1s mtime={:.1}s)\n",
+                send + 0.2
+            )
+        })
+        .collect();
+    let data =
+        analyze_bytes(&[("op0.log", log.as_bytes())], Options::default());
+    let (_, kept) = data
+        .slowest
+        .iter()
+        .find(|(step, _)| *step == Step::Send)
+        .expect("a send list");
+    let got: Vec<f64> = kept
+        .iter()
+        .map(|k| (Step::Send.of(&k.message).unwrap() * 10.0).round() / 10.0)
+        .collect();
+    assert_eq!(got, [200.0, 100.0, 7.0, 6.0, 5.0]);
 }
