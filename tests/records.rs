@@ -28,14 +28,20 @@ fn rotated_files() -> Vec<(String, Vec<u8>)> {
     names.into_iter().zip(files).collect()
 }
 
-#[test]
-fn record_bytes_are_the_records_stored() {
+/// An analysis that has read the rotated files, in the order given.
+fn reading_of(files: &[(String, Vec<u8>)]) -> Analysis {
     let mut analysis = Analysis::new(Options::default());
-    for (name, bytes) in rotated_files() {
-        analysis.begin_file(&name);
-        analysis.feed(&bytes);
+    for (name, bytes) in files {
+        analysis.begin_file(name);
+        analysis.feed(bytes);
         analysis.end_file();
     }
+    analysis
+}
+
+#[test]
+fn record_bytes_are_the_records_stored() {
+    let analysis = reading_of(&rotated_files());
     let reading = analysis.record_bytes();
     let data = analysis.finish();
 
@@ -53,15 +59,8 @@ fn record_bytes_are_the_records_stored() {
 #[test]
 fn rotated_files_given_newest_first_come_out_in_time_order() {
     let files = rotated_files();
-    let mut analysis = Analysis::new(Options::default());
-    let mut first_file_first = None;
-    for (name, bytes) in &files {
-        analysis.begin_file(name);
-        analysis.feed(bytes);
-        analysis.end_file();
-        first_file_first = first_file_first.or(Some(name.clone()));
-    }
-    let data = analysis.finish();
+    let first_file_first = files.first().map(|(name, _)| name.clone());
+    let data = reading_of(&files).finish();
     let times: Vec<_> = data.messages.iter().map(|m| m.time).collect();
     assert!(times.iter().all(Option::is_some));
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "messages in order");
@@ -78,13 +77,7 @@ fn rotated_files_given_newest_first_come_out_in_time_order() {
 /// step over all the messages, across the three files and their merge.
 #[test]
 fn slowest_lists_hold_the_largest_values() {
-    let mut analysis = Analysis::new(Options::default());
-    for (name, bytes) in rotated_files() {
-        analysis.begin_file(&name);
-        analysis.feed(&bytes);
-        analysis.end_file();
-    }
-    let data = analysis.finish();
+    let data = reading_of(&rotated_files()).finish();
     assert_eq!(data.slowest.len(), 4);
     for (step, kept) in &data.slowest {
         let mut all: Vec<f64> =
