@@ -638,8 +638,7 @@ impl FileState {
             self.carry.pop();
             self.carry_line(ctx);
         }
-        // One pass for both line ends: a first pass to see whether the
-        // chunk holds any CR read every chunk twice.
+        // LF and CR are found together, in one pass over the chunk.
         let mut start = 0;
         for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
             let lone_cr = bytes[i] == b'\r'

@@ -256,8 +256,9 @@ impl Message {
             downstream: Sym::NONE,
             null_sender: false,
         };
-        let [rtime, dtime, mtime, size, recipients, sender, code, estatus, disposition, text, reason, tid, cid] =
-            MESSAGE_KEYS.pick(list);
+        let picked = MESSAGE_KEYS.pick(list);
+        let [rtime, dtime, mtime, size, recipients, sender, code, ..] = picked;
+        let [.., estatus, disposition, text, reason, tid, cid] = picked;
         let number = |v: Option<&[u8]>| v.and_then(fields::parse_number);
         let (rtime, dtime, mtime) =
             (number(rtime), number(dtime), number(mtime));

@@ -96,6 +96,15 @@ impl<T> Segments<T> {
         block.get_mut(position % SEGMENT_LEN)
     }
 
+    /// The records from `position` to the end of its block.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `position` is out of range.
+    fn block_from(&self, position: usize) -> &[T] {
+        &self.blocks[position / SEGMENT_LEN][position % SEGMENT_LEN..]
+    }
+
     /// The records in order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + Clone + '_ {
         self.blocks.iter().flatten()
@@ -164,17 +173,6 @@ impl<T> Segments<T> {
                 &mut high[0][b % SEGMENT_LEN],
             );
         }
-    }
-}
-
-impl<T> Segments<T> {
-    /// The records from `position` to the end of its block.
-    ///
-    /// # Panics
-    ///
-    /// Panics if `position` is out of range.
-    fn block_from(&self, position: usize) -> &[T] {
-        &self.blocks[position / SEGMENT_LEN][position % SEGMENT_LEN..]
     }
 }
 

@@ -58,15 +58,15 @@ impl Symbols {
             return Sym::NONE;
         }
         let hash = |key: &[u8]| FxBuildHasher.hash_one(key);
-        let found = self.index.find(hash(bytes), |(k, _)| same_bytes(k, bytes));
+        let hashed = hash(bytes);
+        let found = self.index.find(hashed, |(k, _)| same_bytes(k, bytes));
         if let Some(&(_, sym)) = found {
             return sym;
         }
         let sym = Sym(self.strings.len() as u32);
         let text = crate::decode::text_from_bytes(bytes);
         self.strings.push(text.into_boxed_str());
-        self.index
-            .insert_unique(hash(bytes), (bytes.into(), sym), |(k, _)| hash(k));
+        self.index.insert_unique(hashed, (bytes.into(), sym), |(k, _)| hash(k));
         sym
     }
 
