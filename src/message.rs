@@ -117,6 +117,7 @@ const fn lanes(b: u8) -> u64 {
 /// The value of eight lower-case hex digits, read eight at a time in one
 /// word: every message and connection record carries such a cid, and a
 /// digit at a time was the costliest step of reading one.
+#[inline(always)]
 fn eight_hex(digits: &[u8]) -> Option<u32> {
     let x = u64::from_le_bytes(digits.try_into().ok()?);
     // With every byte below 0x80, adding 0x80 - lo sets a byte's high bit
