@@ -179,3 +179,28 @@ fn heap_bytes_count_the_records_kept() {
     assert!(bytes("live") >= bytes("messages") + bytes("connections"));
     assert!(bytes("peak") >= bytes("live"));
 }
+
+#[wasm_bindgen_test]
+fn memory_grows_in_large_steps_and_the_room_is_used() {
+    use core::arch::wasm32::memory_size;
+    const PAGE: usize = 64 * 1024;
+    const BLOCK: usize = 64 * 1024;
+
+    // Blocks of one page each, until one of them makes the memory grow.
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    let before = memory_size::<0>();
+    while memory_size::<0>() == before {
+        kept.push(vec![1; BLOCK]);
+    }
+    let grown = memory_size::<0>();
+    assert!(
+        (grown - before) * PAGE >= 16 << 20,
+        "grew by {} pages only",
+        grown - before
+    );
+    // The next eight MiB of requests fit in the room made.
+    for _ in 0..(8 << 20) / BLOCK {
+        kept.push(vec![1; BLOCK]);
+    }
+    assert_eq!(memory_size::<0>(), grown);
+}
