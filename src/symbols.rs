@@ -24,6 +24,12 @@ impl Sym {
     pub fn is_some(self) -> bool {
         self.0 != 0
     }
+
+    /// The handle's place in its table, below [`Symbols::len`] + 1: for
+    /// tallies kept in a vector rather than a map.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
 }
 
 /// The table of interned strings of one analysis.
@@ -68,6 +74,11 @@ impl Symbols {
         self.strings.push(text.into_boxed_str());
         self.index.insert_unique(hashed, (bytes.into(), sym), |(k, _)| hash(k));
         sym
+    }
+
+    /// The handles of the table, [`Sym::NONE`] first.
+    pub fn handles(&self) -> impl Iterator<Item = Sym> {
+        (0..self.strings.len() as u32).map(Sym)
     }
 
     /// The string behind a handle.
