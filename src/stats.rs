@@ -10,7 +10,6 @@ use crate::message::Message;
 use crate::parse::fields::Millis;
 use crate::symbols::Sym;
 use crate::timing::Artifact;
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 /// Count, mean and percentiles of one step's durations, in seconds.
@@ -307,16 +306,23 @@ pub fn step_values_by_slot<'a, const N: usize>(
 }
 
 /// The first and last time of any message or error event.
+///
+/// Read from the ends: the messages of a dataset are in time order with
+/// those without a time last, and the error minutes are sorted keys, so
+/// a million messages need not be walked for it.
 pub fn time_range(data: &Dataset) -> Option<(Millis, Millis)> {
-    let times = data.messages.iter().filter_map(|m| m.time);
-    let minutes = data.error_minutes.keys().copied();
-    let all = times.chain(minutes);
-    let (lo, hi) = all.fold((None, None), |(lo, hi), t| {
-        let lo = lo.map_or(t, |l: Millis| l.min(t));
-        let hi = hi.map_or(t, |h: Millis| h.max(t));
-        (Some(lo), Some(hi))
-    });
-    Some((lo?, hi?))
+    debug_assert!(data
+        .messages
+        .iter()
+        .is_sorted_by_key(|m| (m.time.is_none(), m.time)));
+    let first_message = data.messages.first().and_then(|m| m.time);
+    let last_message = data.messages.iter().rev().find_map(|m| m.time);
+    let minutes = &data.error_minutes;
+    let first_minute = minutes.first_key_value().map(|(&t, _)| t);
+    let last_minute = minutes.last_key_value().map(|(&t, _)| t);
+    let lo = [first_message, first_minute].into_iter().flatten().min()?;
+    let hi = [last_message, last_minute].into_iter().flatten().max()?;
+    Some((lo, hi))
 }
 
 fn minute_of(t: Millis) -> Millis {
@@ -376,13 +382,12 @@ fn median_and_max(values: &mut [f64]) -> [f64; 2] {
 
 fn downstream_of(data: &Dataset) -> Vec<HostFigures> {
     // Per host: its figures, its send times, and how many there are.
-    let mut by_host: FxHashMap<Sym, (HostFigures, Vec<f64>, usize)> =
-        Default::default();
+    let mut by_host = ByHost::new(data);
     for m in &data.messages {
         if m.downstream.is_none() {
             continue;
         }
-        let entry = by_host.entry(m.downstream).or_default();
+        let entry = by_host.entry(m.downstream);
         entry.0.messages += 1;
         entry.0.rejected += u64::from(m.is_rejected());
         entry.2 += usize::from(Step::Send.of(m).is_some());
@@ -393,7 +398,7 @@ fn downstream_of(data: &Dataset) -> Vec<HostFigures> {
     }
     for m in &data.messages {
         let Some(s) = Step::Send.of(m) else { continue };
-        if let Some(entry) = by_host.get_mut(&m.downstream) {
+        if let Some(entry) = by_host.get_mut(m.downstream) {
             entry.1.push(s);
         }
     }
@@ -401,11 +406,12 @@ fn downstream_of(data: &Dataset) -> Vec<HostFigures> {
         if tally.forward_established + tally.forward_errors == 0 {
             continue;
         }
-        let entry = by_host.entry(*host).or_default();
+        let entry = by_host.entry(*host);
         entry.0.forward_connections = tally.forward_established;
         entry.0.forward_errors = tally.forward_errors;
     }
     let mut out: Vec<HostFigures> = by_host
+        .entries
         .into_iter()
         .map(|(host, (mut figures, mut sends, _))| {
             figures.host = data.symbols.resolve(host).to_string();
@@ -419,6 +425,44 @@ fn downstream_of(data: &Dataset) -> Vec<HostFigures> {
             .then_with(|| a.host.cmp(&b.host))
     });
     out
+}
+
+/// A host's figures, its send times, and how many of them there are.
+type HostEntry = (HostFigures, Vec<f64>, usize);
+
+/// Each host's figures, send times and count of send times, found
+/// through the place of its symbol in a vector rather than in a map: the
+/// per-host figures look up two hosts for each of a million messages.
+struct ByHost {
+    /// For each symbol, its place in `entries`, or `usize::MAX`.
+    slot_of: Vec<usize>,
+    entries: Vec<(Sym, HostEntry)>,
+}
+
+impl ByHost {
+    fn new(data: &Dataset) -> ByHost {
+        let slot_of = vec![usize::MAX; data.symbols.len() + 1];
+        ByHost { slot_of, entries: Vec::new() }
+    }
+
+    /// The entry of `host`, made empty on first sight.
+    fn entry(&mut self, host: Sym) -> &mut HostEntry {
+        let slot = &mut self.slot_of[host.index()];
+        if *slot == usize::MAX {
+            *slot = self.entries.len();
+            self.entries.push((host, Default::default()));
+        }
+        &mut self.entries[*slot].1
+    }
+
+    fn get_mut(&mut self, host: Sym) -> Option<&mut HostEntry> {
+        let slot = *self.slot_of.get(host.index())?;
+        self.entries.get_mut(slot).map(|(_, e)| e)
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut HostEntry> {
+        self.entries.iter_mut().map(|(_, e)| e)
+    }
 }
 
 #[cfg(test)]
@@ -502,6 +546,40 @@ mod tests {
         let receive: Vec<_> = minutes.iter().map(|m| m.receive).collect();
         assert_eq!(receive, [[2.0, 3.0], [0.0, 0.0], [5.0, 5.0]]);
         assert_eq!(minutes.iter().map(|m| m.messages).sum::<u32>(), 4);
+    }
+
+    #[test]
+    fn the_time_range_spans_messages_and_error_minutes() {
+        let at = |min: u32| 1_339_506_000_000 + i64::from(min) * 60_000;
+        let data = messages_at(&[(3, 1.0), (5, 1.0)]);
+        let (first, last) = time_range(&data).unwrap();
+        assert_eq!((first, last), (at(3) + 10_000, at(5) + 10_000));
+
+        // Errors a minute before the first message and after the last,
+        // and a message without a time, which sorts last.
+        let error = |min: u32| {
+            format!(
+                "12/Jun/12:08:{min:02}:40:000-0500 [SEVERE] \
+                 (SMTP_CONNECTION.5203) Forward connection error \
+                 (tid=2 cid=6 mta=[mx] reason=null)\n"
+            )
+        };
+        let log = [
+            error(2),
+            "12/Jun/12:08:03:10:000-0500 [INFO] (SMTP_MESSAGE.1300) \
+             Message complete (tid=1 cid=5 code=250 rtime=1s dtime=1s \
+             mtime=3s)\n"
+                .to_string(),
+            error(9),
+            "[INFO] (SMTP_MESSAGE.1300) Message complete (tid=1 cid=5 \
+             code=250 rtime=1s dtime=1s mtime=3s)\n"
+                .to_string(),
+        ]
+        .concat();
+        let input = [("op0.log", log.as_bytes())];
+        let data = crate::analysis::analyze_bytes(&input, Default::default());
+        assert_eq!(data.messages.len(), 2);
+        assert_eq!(time_range(&data), Some((at(2), at(9))));
     }
 
     #[test]
