@@ -36,11 +36,30 @@ impl Sym {
 #[derive(Clone, Debug)]
 pub struct Symbols {
     strings: Vec<Box<str>>,
-    /// The bytes each string was interned from, and its handle. A table
-    /// rather than a map so that keys are compared with [`same_bytes`]:
-    /// most values looked up are already here, and the byte-by-byte
-    /// `memcmp` WebAssembly gets made the comparison a cost of its own.
-    index: HashTable<(Box<[u8]>, Sym)>,
+    /// The bytes each string was interned from, by handle.
+    raw: Vec<Box<[u8]>>,
+    /// Every handle but [`Sym::NONE`], found by the hash of its bytes. A
+    /// table rather than a map so that keys are compared with
+    /// [`same_bytes`]: most values looked up are already here, and the
+    /// byte-by-byte `memcmp` WebAssembly gets made the comparison a cost
+    /// of its own.
+    index: HashTable<Sym>,
+    /// The handle last found for values of each [`recent_slot`]: the
+    /// statuses, dispositions and hosts of consecutive records repeat,
+    /// and one comparison with the value found last time finds most of
+    /// them without hashing.
+    recent: [Sym; RECENT],
+}
+
+/// Values remembered by [`Symbols::recent`].
+const RECENT: usize = 64;
+
+/// Where in [`Symbols::recent`] a value is remembered: a mix of its
+/// length and its first and last bytes, cheaper than a hash.
+fn recent_slot(bytes: &[u8]) -> usize {
+    let (first, last) = (bytes[0], bytes[bytes.len() - 1]);
+    let mixed = bytes.len() ^ usize::from(first) << 2 ^ usize::from(last) << 4;
+    mixed % RECENT
 }
 
 impl Default for Symbols {
@@ -52,27 +71,50 @@ impl Default for Symbols {
 impl Symbols {
     /// An empty table; [`Sym::NONE`] resolves to the empty string.
     pub fn new() -> Symbols {
-        Symbols { strings: vec!["".into()], index: HashTable::new() }
+        Symbols {
+            strings: vec!["".into()],
+            raw: vec![Box::default()],
+            index: HashTable::new(),
+            recent: [Sym::NONE; RECENT],
+        }
     }
 
     /// The handle of `bytes`, interning it on first sight.
     ///
     /// Empty input gives [`Sym::NONE`]. Bytes that are not UTF-8 are read
     /// as Latin-1.
+    #[inline]
     pub fn intern(&mut self, bytes: &[u8]) -> Sym {
         if bytes.is_empty() {
             return Sym::NONE;
         }
+        let slot = recent_slot(bytes);
+        let last = self.recent[slot];
+        if last.is_some() && same_bytes(&self.raw[last.index()], bytes) {
+            return last;
+        }
+        let sym = self.look_up(bytes);
+        self.recent[slot] = sym;
+        sym
+    }
+
+    /// [`Symbols::intern`] for a value not found among the recent ones.
+    #[inline(never)]
+    fn look_up(&mut self, bytes: &[u8]) -> Sym {
         let hash = |key: &[u8]| FxBuildHasher.hash_one(key);
         let hashed = hash(bytes);
-        let found = self.index.find(hashed, |(k, _)| same_bytes(k, bytes));
-        if let Some(&(_, sym)) = found {
+        let raw = &self.raw;
+        let found =
+            self.index.find(hashed, |s| same_bytes(&raw[s.index()], bytes));
+        if let Some(&sym) = found {
             return sym;
         }
         let sym = Sym(self.strings.len() as u32);
         let text = crate::decode::text_from_bytes(bytes);
         self.strings.push(text.into_boxed_str());
-        self.index.insert_unique(hashed, (bytes.into(), sym), |(k, _)| hash(k));
+        self.raw.push(bytes.into());
+        let raw = &self.raw;
+        self.index.insert_unique(hashed, sym, |s| hash(&raw[s.index()]));
         sym
     }
 
@@ -110,5 +152,21 @@ mod tests {
         assert_eq!(s.resolve(a), "example.com");
         assert_eq!(s.intern(b""), Sym::NONE);
         assert_eq!(s.resolve(Sym::NONE), "");
+    }
+
+    #[test]
+    fn values_remembered_in_one_slot_keep_their_own_handles() {
+        // Same length, first and last bytes: the same recent slot.
+        assert_eq!(recent_slot(b"axb"), recent_slot(b"ayb"));
+        let mut s = Symbols::new();
+        let (x, y) = (s.intern(b"axb"), s.intern(b"ayb"));
+        assert_ne!(x, y);
+        for _ in 0..3 {
+            assert_eq!(s.intern(b"axb"), x);
+            assert_eq!(s.intern(b"axb"), x);
+            assert_eq!(s.intern(b"ayb"), y);
+        }
+        assert_eq!((s.resolve(x), s.resolve(y)), ("axb", "ayb"));
+        assert_eq!(s.len(), 2);
     }
 }
