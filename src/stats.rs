@@ -486,19 +486,29 @@ mod tests {
     #[test]
     fn selected_percentiles_match_sorted_ones() {
         let mut rng = fastrand::Rng::with_seed(7);
-        for n in [1, 2, 3, 10, 99, 100, 101, 1_000, 4_097] {
+        let sizes = [1, 2, 3, 10, 99, 100, 101, 1_000, 4_097, 20_000, 70_001];
+        for (n, spread) in
+            sizes.into_iter().flat_map(|n| [(n, false), (n, true)])
+        {
             // Few distinct values, so ties straddle every rank; signed
             // zeros and a NaN, which `total_cmp` orders like any value.
+            // Or values spread over seven orders of magnitude, some
+            // negative.
             let pool = [-0.0, 0.0, 0.25, 1.0, 1.5, 2.0, 60.0, f64::NAN];
-            let mut values: Vec<f64> =
-                (0..n).map(|_| pool[rng.usize(..pool.len())]).collect();
+            let mut values: Vec<f64> = (0..n)
+                .map(|_| match spread {
+                    false => pool[rng.usize(..pool.len())],
+                    true => (rng.f64() - 0.1) * 10f64.powi(rng.i32(-3..4)),
+                })
+                .collect();
             values.push(rng.f64() * 100.0);
             let mut sorted = values.clone();
             sorted.sort_by(f64::total_cmp);
             let s = Summary::from_values(&mut values);
             let want = [0.50, 0.90, 0.95, 0.99].map(|p| percentile(&sorted, p));
             let got = [s.p50, s.p90, s.p95, s.p99];
-            assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "n={n}");
+            let bits = |v: [f64; 4]| v.map(f64::to_bits);
+            assert_eq!(bits(got), bits(want), "n={n}, spread: {spread}");
             assert_eq!(s.max.to_bits(), sorted[sorted.len() - 1].to_bits());
         }
     }
