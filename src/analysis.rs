@@ -897,6 +897,41 @@ impl Held {
     }
 }
 
+/// The downstream host each thread last forwarded to. NPE's thread ids
+/// are small numbers, so most are looked up by place in a vector; every
+/// message asks, and every forward connection tells.
+#[derive(Default)]
+struct ThreadHosts {
+    /// By thread id, for ids below [`ThreadHosts::PLACES`].
+    by_place: Vec<Sym>,
+    others: FxHashMap<u32, Sym>,
+}
+
+impl ThreadHosts {
+    /// Thread ids kept by place: a vector of at most 256 KiB.
+    const PLACES: usize = 1 << 16;
+
+    fn insert(&mut self, tid: u32, host: Sym) {
+        let place = tid as usize;
+        if place >= Self::PLACES {
+            self.others.insert(tid, host);
+            return;
+        }
+        if place >= self.by_place.len() {
+            self.by_place.resize(place + 1, Sym::NONE);
+        }
+        self.by_place[place] = host;
+    }
+
+    /// The host of `tid`, if one was told.
+    fn get(&self, tid: u32) -> Option<&Sym> {
+        match self.by_place.get(tid as usize) {
+            Some(host) => Some(host).filter(|h| h.is_some()),
+            None => self.others.get(&tid),
+        }
+    }
+}
+
 /// Everything counted in one file, merged into the total at its end.
 #[derive(Default)]
 struct Tally {
@@ -908,7 +943,7 @@ struct Tally {
     /// Connections closed without their accept (in the total: by cid).
     orphans: Vec<usize>,
     orphans_by_cid: FxHashMap<Cid, usize>,
-    thread_downstream: FxHashMap<u32, Sym>,
+    thread_downstream: ThreadHosts,
     events: FxHashMap<EventCode, EventTally>,
     error_minutes: FxHashMap<Millis, FxHashMap<EventCode, u32>>,
     hosts: FxHashMap<Sym, HostTally>,
@@ -956,7 +991,7 @@ impl Tally {
                     list, outcome, rec.time, origin, symbols,
                 );
                 if let Some(host) =
-                    m.tid.and_then(|t| self.thread_downstream.get(&t))
+                    m.tid.and_then(|t| self.thread_downstream.get(t))
                 {
                     m.downstream = *host;
                 }

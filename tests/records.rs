@@ -121,3 +121,43 @@ fn slowest_lists_follow_each_replacement() {
         .collect();
     assert_eq!(got, [200.0, 100.0, 7.0, 6.0, 5.0]);
 }
+
+/// A message's downstream host is the last one its thread forwarded to,
+/// whatever the size of the thread id.
+#[test]
+fn messages_take_the_host_their_thread_forwarded_to() {
+    let forward = |tid: u32, host: &str| {
+        format!(
+            "12/Jun/12:08:00:00:000-0500 [INFO] (SMTP_CONNECTION.1203) \
+             Forward connection established (tid={tid} cid=<> \
+             remote={host}:25)\n"
+        )
+    };
+    let message = |tid: u32| {
+        format!(
+            "12/Jun/12:08:00:01:000-0500 [INFO] (SMTP_MESSAGE.1300) \
+             Message complete (tid={tid} cid=5 code=250 rtime=1s \
+             dtime=1s mtime=3s)\n"
+        )
+    };
+    let log = [
+        forward(70_000, "mx-a.test"),
+        forward(5, "mx-b.test"),
+        forward(70_000, "mx-c.test"),
+        message(70_000),
+        message(5),
+        message(6),
+        message(70_001),
+        forward(5, "mx-a.test"),
+        message(5),
+    ]
+    .concat();
+    let data =
+        analyze_bytes(&[("op0.log", log.as_bytes())], Options::default());
+    let hosts: Vec<&str> = data
+        .messages
+        .iter()
+        .map(|m| data.symbols.resolve(m.downstream))
+        .collect();
+    assert_eq!(hosts, ["mx-c.test", "mx-b.test", "", "", "mx-a.test"]);
+}
