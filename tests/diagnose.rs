@@ -345,3 +345,24 @@ fn minutes(w: &Window) -> i64 {
 fn overlap(a: &Window, b: &Window) -> bool {
     a.first <= b.last && b.first <= a.last
 }
+
+/// A receive of exactly the threshold is slow; a hair under it is not,
+/// whether or not the rule looks at each message.
+#[test]
+fn slow_receive_starts_at_its_threshold() {
+    let log = |rtime: &str| -> String {
+        (0..12)
+            .map(|i| {
+                format!(
+                    "12/Jun/12:08:{i:02}:10:000-0500 [INFO] \
+                     (SMTP_MESSAGE.1300) Message complete (tid=1 cid={i} \
+                     code=250 rtime={rtime}s dtime=0.5s mtime=31.5s)\n"
+                )
+            })
+            .collect()
+    };
+    let at = run(&[("SmtpPrevent_operational0.log", &log("30"))], "UTC");
+    assert!(ids(&at).contains(&"slow-receive"), "{:?}", ids(&at));
+    let under = run(&[("SmtpPrevent_operational0.log", &log("29.99"))], "UTC");
+    assert!(!ids(&under).contains(&"slow-receive"), "{:?}", ids(&under));
+}

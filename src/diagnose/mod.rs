@@ -10,7 +10,7 @@
 mod helpers;
 mod rules;
 
-use crate::analysis::{Dataset, SampleLine};
+use crate::analysis::{Dataset, SampleLine, Step};
 use crate::parse::fields::Millis;
 use crate::stats::Stats;
 use serde::Serialize;
@@ -115,6 +115,14 @@ impl<'a> Context<'a> {
     pub fn forward_outage(&self) -> &[Window] {
         self.forward_outage
             .get_or_init(|| helpers::forward_outage_windows(self.data))
+    }
+
+    /// Whether any message took `threshold` seconds or more in `step`:
+    /// when none did, no message can be slow in it, and the rule needs
+    /// no pass over the messages to say so.
+    pub fn any_as_slow(&self, step: Step, threshold: f64) -> bool {
+        let summary = self.stats.timings.of(step);
+        summary.count > 0 && summary.max >= threshold
     }
 }
 

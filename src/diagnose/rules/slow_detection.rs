@@ -59,6 +59,9 @@ const DETECTION_TROUBLE: &[EventCode] = &[
 /// Checks for slow detection.
 pub fn check(cx: &Context<'_>) -> Option<Finding> {
     let data = cx.data;
+    if !cx.any_as_slow(Step::Detection, SLOW_DETECTION_SECONDS) {
+        return None;
+    }
     let link_down = filereader_aftermath(data);
     let s = slowness(data, Step::Detection, SLOW_DETECTION_SECONDS, &link_down);
     if !s.is_significant() {

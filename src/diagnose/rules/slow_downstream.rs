@@ -51,6 +51,9 @@ pub const EXTREME_SHARE: f64 = 0.25;
 /// Checks for slow sends.
 pub fn check(cx: &Context<'_>) -> Option<Finding> {
     let data = cx.data;
+    if !cx.any_as_slow(Step::Send, SLOW_SEND_SECONDS) {
+        return None;
+    }
     let s = slowness(data, Step::Send, SLOW_SEND_SECONDS, cx.forward_outage());
     if !s.is_significant() {
         return None;

@@ -47,6 +47,9 @@ pub const LARGE_SHARE: f64 = 0.5;
 /// Checks for slow receives.
 pub fn check(cx: &Context<'_>) -> Option<Finding> {
     let data = cx.data;
+    if !cx.any_as_slow(Step::Receive, SLOW_RECEIVE_SECONDS) {
+        return None;
+    }
     let s = slowness(data, Step::Receive, SLOW_RECEIVE_SECONDS, &[]);
     if !s.is_significant() {
         return None;
