@@ -38,6 +38,10 @@ const GROUPS_SHOWN: usize = 6;
 
 /// Checks for messages the next hop refused.
 pub fn check(cx: &Context<'_>) -> Option<Finding> {
+    // With no message refused there is nothing to walk the messages for.
+    if cx.stats.rejected == 0 {
+        return None;
+    }
     let data = cx.data;
     let s = spell(data, &[], |m| {
         Some(m.is_rejected() && !is_forwarding_unavailable(data, m))
