@@ -292,13 +292,12 @@ pub fn is_dominant(m: &Message, step: Step) -> bool {
 /// errors, "all forward hosts unavailable", and NPE's own `421 4.4.1`
 /// replies. Slow sends inside them belong to that outage, not to a slow
 /// next hop.
-pub fn forward_outage_windows(data: &Dataset) -> Vec<Window> {
+pub fn forward_outage_windows(
+    data: &Dataset,
+    unavailable: &[&Message],
+) -> Vec<Window> {
     let events = event_minutes(data, FORWARD_CODES).into_iter().map(|m| m.0);
-    let replies = data
-        .messages
-        .iter()
-        .filter(|m| is_forwarding_unavailable(data, m))
-        .filter_map(|m| m.time);
+    let replies = unavailable.iter().filter_map(|m| m.time);
     windows_from_minutes(events.chain(replies))
 }
 

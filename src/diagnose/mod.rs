@@ -11,6 +11,7 @@ mod helpers;
 mod rules;
 
 use crate::analysis::{Dataset, SampleLine, Step};
+use crate::message::Message;
 use crate::parse::fields::Millis;
 use crate::stats::Stats;
 use serde::Serialize;
@@ -101,20 +102,45 @@ pub struct Context<'a> {
     /// Their statistics.
     pub stats: &'a Stats,
     /// [`helpers::forward_outage_windows`], which several rules ask for:
-    /// made once, since it takes a pass over every message.
+    /// made once.
     forward_outage: OnceCell<Vec<Window>>,
+    /// The messages refused because NPE could not forward them, in time
+    /// order: made once, since it takes a pass over every message.
+    unavailable: OnceCell<Vec<&'a Message>>,
 }
 
 impl<'a> Context<'a> {
     /// The context of one diagnosis.
     pub fn new(data: &'a Dataset, stats: &'a Stats) -> Context<'a> {
-        Context { data, stats, forward_outage: OnceCell::new() }
+        Context {
+            data,
+            stats,
+            forward_outage: OnceCell::new(),
+            unavailable: OnceCell::new(),
+        }
     }
 
     /// The windows in which NPE could not reach its downstream MTA.
     pub fn forward_outage(&self) -> &[Window] {
-        self.forward_outage
-            .get_or_init(|| helpers::forward_outage_windows(self.data))
+        self.forward_outage.get_or_init(|| {
+            helpers::forward_outage_windows(self.data, self.unavailable())
+        })
+    }
+
+    /// The messages refused with "forwarding agent unavailable"
+    /// ([`helpers::is_forwarding_unavailable`]), in time order. Such a
+    /// reply is a refusal, so a log without refusals has none and needs
+    /// no pass to say so.
+    pub fn unavailable(&self) -> &[&'a Message] {
+        self.unavailable.get_or_init(|| {
+            if self.stats.rejected == 0 {
+                return Vec::new();
+            }
+            let data = self.data;
+            let unavailable =
+                |m: &&Message| helpers::is_forwarding_unavailable(data, m);
+            data.messages.iter().filter(unavailable).collect()
+        })
     }
 
     /// Whether any message took `threshold` seconds or more in `step`:

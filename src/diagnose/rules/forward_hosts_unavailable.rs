@@ -51,11 +51,7 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
     let data = cx.data;
     let errors = data.event_count(EventCode::ForwardError);
     let all_down = data.event_count(EventCode::AllForwardHostsUnavailable);
-    let replies: Vec<&Message> = data
-        .messages
-        .iter()
-        .filter(|m| is_forwarding_unavailable(data, m))
-        .collect();
+    let replies = cx.unavailable();
     let total = errors + all_down + replies.len() as u64;
     if total == 0 {
         return None;
@@ -71,8 +67,8 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
         Confidence::High,
         "NPE could not connect to the downstream MTA".to_string(),
     );
-    f.explanation = explanation(data, errors, all_down, &replies, windows);
-    f.evidence = evidence(data, errors, all_down, &replies, windows);
+    f.explanation = explanation(data, errors, all_down, replies, windows);
+    f.evidence = evidence(data, errors, all_down, replies, windows);
     f.samples = event_samples(data, FORWARD_CODES, 4);
     f.samples.extend(cited_message(data, windows).map(|k| k.sample.clone()));
     f.samples.extend(unavailable_samples(data));
