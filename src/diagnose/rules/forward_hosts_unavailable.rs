@@ -314,5 +314,7 @@ mod tests {
         let findings = diagnose_text(log);
         assert_eq!(findings[0].id, super::ID);
         assert_eq!(findings[0].severity, Severity::Critical);
+        // The reply alone marks the outage's window.
+        assert_eq!(findings[0].windows.len(), 1, "{:#?}", findings[0]);
     }
 }
