@@ -256,6 +256,22 @@ impl<T> Records<T> {
         self.get(0)
     }
 
+    /// How many records lead for which `pred` holds, when it holds for
+    /// a leading run of them and for none after: a binary search, as on
+    /// a slice.
+    pub fn partition_point(&self, mut pred: impl FnMut(&T) -> bool) -> usize {
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if pred(&self[middle]) {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        low
+    }
+
     /// The records in order.
     pub fn iter(&self) -> Iter<'_, T> {
         Iter { records: self, front: 0, back: self.len(), run: [].iter() }

@@ -161,3 +161,24 @@ fn messages_take_the_host_their_thread_forwarded_to() {
         .collect();
     assert_eq!(hosts, ["mx-c.test", "mx-b.test", "", "", "mx-a.test"]);
 }
+
+/// Counting the messages before a time by binary search gives what a
+/// walk over them gives, across storage blocks and at every edge.
+#[test]
+fn partition_points_match_a_walk() {
+    let data = reading_of(&rotated_files()).finish();
+    let times: Vec<i64> =
+        data.messages.iter().map(|m| m.time.unwrap()).collect();
+    let (first, last) = (times[0], times[times.len() - 1]);
+    let probes =
+        [first - 1, first, first + 1, times[SEGMENT_LEN], last, last + 1];
+    let probes = probes
+        .into_iter()
+        .chain((0..50).map(|i| first + (last - first) * i / 49));
+    for t in probes {
+        let walked = times.iter().filter(|&&m| m < t).count();
+        let searched =
+            data.messages.partition_point(|m| m.time.is_some_and(|m| m < t));
+        assert_eq!(searched, walked, "before {t}");
+    }
+}

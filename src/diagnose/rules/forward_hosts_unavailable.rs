@@ -32,6 +32,7 @@ use crate::diagnose::helpers::{
 use crate::diagnose::{Confidence, Context, Finding, Severity, Window};
 use crate::event::EventCode;
 use crate::message::Message;
+use crate::parse::fields::Millis;
 
 /// The finding's id.
 pub const ID: &str = "forward-hosts-unavailable";
@@ -224,15 +225,21 @@ fn evidence(
     out
 }
 
-/// How many messages were logged in each window, in one pass over them.
+/// How many messages were logged in each window. Messages are in time
+/// order, those without a time last, so each window's are a run found
+/// by two binary searches.
 fn messages_in(data: &Dataset, windows: &[Window]) -> Vec<u64> {
-    let mut counts = vec![0; windows.len()];
-    for t in data.messages.iter().filter_map(|m| m.time) {
-        for (w, n) in windows.iter().zip(&mut counts) {
-            *n += u64::from(within(&[*w], t));
-        }
-    }
-    counts
+    let up_to = |inside: &dyn Fn(Millis) -> bool| {
+        data.messages.partition_point(|m| m.time.is_some_and(inside))
+    };
+    windows
+        .iter()
+        .map(|w| {
+            let through = up_to(&|t| t <= w.last);
+            let before = up_to(&|t| t < w.first);
+            through.saturating_sub(before) as u64
+        })
+        .collect()
 }
 
 /// Lines of messages that got the 421 4.4.1 reply.
