@@ -924,10 +924,10 @@ impl ThreadHosts {
     }
 
     /// The host of `tid`, if one was told.
-    fn get(&self, tid: u32) -> Option<&Sym> {
+    fn get(&self, tid: u32) -> Option<Sym> {
         match self.by_place.get(tid as usize) {
-            Some(host) => Some(host).filter(|h| h.is_some()),
-            None => self.others.get(&tid),
+            Some(&host) => Some(host).filter(|h| h.is_some()),
+            None => self.others.get(&tid).copied(),
         }
     }
 }
@@ -993,7 +993,7 @@ impl Tally {
                 if let Some(host) =
                     m.tid.and_then(|t| self.thread_downstream.get(t))
                 {
-                    m.downstream = *host;
+                    m.downstream = host;
                 }
                 self.keep_message(&m, line, file_name);
                 self.messages.push(m);

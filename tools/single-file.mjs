@@ -119,12 +119,13 @@ function wasmBytesScript(bytes) {
  * the span it measures chart text with: kept identical here.
  */
 function chartMeasureHashes(html) {
-  const style = /style-src 'self' ('unsafe-hashes'(?: 'sha256-[^']+')+);/
+  const style = /style-src 'self' ('unsafe-hashes'(?:\s+'sha256-[^']+')+);/
       .exec(html);
   if (!style) {
     throw new Error('index.html: no style hashes for chart text found');
   }
-  return style[1];
+  // The served page writes its policy over several lines.
+  return style[1].replace(/\s+/g, ' ');
 }
 
 function replaceOnce(text, from, to) {

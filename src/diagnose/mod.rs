@@ -133,7 +133,7 @@ impl<'a> Context<'a> {
     /// no pass to say so.
     pub fn unavailable(&self) -> &[&'a Message] {
         self.unavailable.get_or_init(|| {
-            if self.stats.rejected == 0 {
+            if !self.any_refused() {
                 return Vec::new();
             }
             let data = self.data;
@@ -141,6 +141,12 @@ impl<'a> Context<'a> {
                 |m: &&Message| helpers::is_forwarding_unavailable(data, m);
             data.messages.iter().filter(unavailable).collect()
         })
+    }
+
+    /// Whether the next hop refused any message: when it refused none,
+    /// the rules about refusals need no pass over the messages.
+    pub fn any_refused(&self) -> bool {
+        self.stats.rejected > 0
     }
 
     /// Whether any message took `threshold` seconds or more in `step`:

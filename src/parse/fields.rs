@@ -486,11 +486,9 @@ pub fn split_field_list(body: &[u8]) -> (&[u8], Option<&[u8]>) {
 /// last `)` of the line (or to its end), if `inner` starts with `key=`.
 pub fn field_list_at(inner: &[u8]) -> Option<&[u8]> {
     key_len_at(inner)?;
-    // Nearly every record ends with its list's `)`: no search then.
-    if let Some((b')', list)) = inner.split_last() {
-        return Some(list);
-    }
-    let end = memchr::memrchr(b')', inner).unwrap_or(inner.len());
+    // Nearly every record ends with its list's `)`: a plain loop from the
+    // end finds it at once, where a general search would first be set up.
+    let end = inner.iter().rposition(|&b| b == b')').unwrap_or(inner.len());
     Some(&inner[..end])
 }
 

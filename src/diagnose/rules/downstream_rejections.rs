@@ -38,8 +38,7 @@ const GROUPS_SHOWN: usize = 6;
 
 /// Checks for messages the next hop refused.
 pub fn check(cx: &Context<'_>) -> Option<Finding> {
-    // With no message refused there is nothing to walk the messages for.
-    if cx.stats.rejected == 0 {
+    if !cx.any_refused() {
         return None;
     }
     let data = cx.data;

@@ -229,17 +229,11 @@ fn evidence(
 /// order, those without a time last, so each window's are a run found
 /// by two binary searches.
 fn messages_in(data: &Dataset, windows: &[Window]) -> Vec<u64> {
-    let up_to = |inside: &dyn Fn(Millis) -> bool| {
-        data.messages.partition_point(|m| m.time.is_some_and(inside))
+    let before = |t: Millis| {
+        data.messages.partition_point(|m| m.time.is_some_and(|m| m < t))
     };
-    windows
-        .iter()
-        .map(|w| {
-            let through = up_to(&|t| t <= w.last);
-            let before = up_to(&|t| t < w.first);
-            through.saturating_sub(before) as u64
-        })
-        .collect()
+    let count = |w: &Window| before(w.last.saturating_add(1)) - before(w.first);
+    windows.iter().map(|w| count(w) as u64).collect()
 }
 
 /// Lines of messages that got the 421 4.4.1 reply.
