@@ -3,7 +3,10 @@
 //! The caller gives each file as a sequence of byte chunks of any size:
 //! [`Analysis::begin_file`], any number of [`Analysis::feed`] calls,
 //! [`Analysis::end_file`], and finally [`Analysis::finish`]. A line, or a
-//! two-line detector record, may be split across chunks.
+//! two-line detector record, may be split across chunks. A caller that
+//! knows which file comes last begins it with [`Analysis::begin_last_file`]:
+//! nothing read later can be compared with it, so it keeps less, and a
+//! file given alone is read without hashing its lines at all.
 //!
 //! Only compact per-message and per-connection records are kept, plus a
 //! bounded number of raw lines as evidence: memory follows the number of
@@ -387,8 +390,21 @@ pub struct Analysis {
     /// The record signatures of each file merged so far, by file index.
     earlier: Vec<(u32, Seconds)>,
     current: Option<FileState>,
+    /// Whether the file announced as the last has begun.
+    last_begun: bool,
     progress: Progress,
     zone_assumed: bool,
+}
+
+/// What of a file is kept for comparing files with each other.
+#[derive(Clone, Copy, Debug)]
+struct Comparing {
+    /// The digest of its lines, for a file that may repeat another one
+    /// whole: there is an earlier file, or one may follow.
+    digest: bool,
+    /// The per-second signatures of its records, for the files that may
+    /// follow it.
+    signatures: bool,
 }
 
 /// Per-file reading state.
@@ -402,6 +418,7 @@ struct FileState {
     /// The file's lines, hashed one by one and folded in order: the
     /// same lines give the same digest.
     digest: u64,
+    comparing: Comparing,
     summary: FileSummary,
     operational_votes: u64,
     detector_votes: u64,
@@ -424,16 +441,45 @@ impl Analysis {
             fingerprints: FxHashMap::default(),
             earlier: Vec::new(),
             current: None,
+            last_begun: false,
             progress: Progress::default(),
             zone_assumed: false,
         }
     }
 
     /// Starts reading a file; ends the previous one if it was not ended.
+    ///
+    /// # Panics
+    ///
+    /// Panics after [`Analysis::begin_last_file`].
     pub fn begin_file(&mut self, name: &str) {
-        if self.current.is_some() {
-            self.end_file();
-        }
+        self.begin(name, Comparing { digest: true, signatures: true });
+    }
+
+    /// Starts reading the last file; ends the previous one if it was not
+    /// ended. Its records are compared with the earlier files' as usual,
+    /// but it keeps no signatures for later ones, and when no earlier
+    /// file was merged its lines are not hashed at all, which a lone file
+    /// of any size is spared.
+    ///
+    /// # Panics
+    ///
+    /// Panics when a file announced as the last has already begun.
+    pub fn begin_last_file(&mut self, name: &str) {
+        self.end_file();
+        let digest = !self.fingerprints.is_empty();
+        self.begin(name, Comparing { digest, signatures: false });
+        self.last_begun = true;
+    }
+
+    /// Whether the file announced as the last has begun: no other may.
+    pub fn last_begun(&self) -> bool {
+        self.last_begun
+    }
+
+    fn begin(&mut self, name: &str, comparing: Comparing) {
+        assert!(!self.last_begun, "{name}: begun after the last file");
+        self.end_file();
         let summary = FileSummary::new(name);
         self.current = Some(FileState {
             index: self.files.len() as u32,
@@ -443,6 +489,7 @@ impl Analysis {
             carry_dropped: 0,
             offset: 0,
             digest: 0,
+            comparing,
             summary,
             operational_votes: 0,
             detector_votes: 0,
@@ -704,10 +751,14 @@ impl FileState {
             line
         };
         // One hash per line serves both the duplicate-file digest and the
-        // keys of records shared with overlapping files.
-        let hash = line_hash(line);
-        self.digest =
-            overlap::fold(overlap::fold(self.digest, hash), length as u64);
+        // keys of records shared with overlapping files. Without a digest
+        // to keep, there is no earlier file either, so no record asks.
+        let hash = self.comparing.digest.then(|| {
+            let hash = line_hash(line);
+            self.digest =
+                overlap::fold(overlap::fold(self.digest, hash), length as u64);
+            hash
+        });
         match self.reader.read(line, &mut ctx.zone) {
             Line::Operational(rec) => {
                 counts.recognized += 1;
@@ -744,7 +795,7 @@ impl FileState {
         &mut self,
         rec: Record<'_>,
         line: &[u8],
-        line_hash: u64,
+        hash: Option<u64>,
         origin: Origin,
         ctx: &mut LineContext<'_>,
     ) {
@@ -763,8 +814,11 @@ impl FileState {
             s.out_of_order += 1;
         }
         self.last_time = Some(t);
-        let hash = overlap::record_key(line_hash, t);
-        self.seconds.add(t, hash);
+        let key =
+            || overlap::record_key(hash.unwrap_or_else(|| line_hash(line)), t);
+        if self.comparing.signatures {
+            self.seconds.add(t, key());
+        }
         let second = overlap::second_of(t);
         if !self.held.records.is_empty() && self.held.second != second {
             self.settle_held(ctx);
@@ -779,7 +833,7 @@ impl FileState {
             // An earlier file covers this second: hold the record until
             // the second is over and can be compared whole.
             self.held.second = second;
-            self.held.push(rec, line, origin, hash);
+            self.held.push(rec, line, origin, key());
             return;
         }
         let name = &self.summary.name;
@@ -1390,8 +1444,12 @@ fn max_time(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
 /// ```
 pub fn analyze_bytes(inputs: &[(&str, &[u8])], options: Options) -> Dataset {
     let mut analysis = Analysis::new(options);
-    for (name, bytes) in inputs {
-        analysis.begin_file(name);
+    for (i, (name, bytes)) in inputs.iter().enumerate() {
+        if i + 1 == inputs.len() {
+            analysis.begin_last_file(name);
+        } else {
+            analysis.begin_file(name);
+        }
         analysis.feed(bytes);
         analysis.end_file();
     }

@@ -252,10 +252,36 @@ impl Analyzer {
     ///
     /// # Errors
     ///
-    /// Fails after [`Analyzer::finish`].
+    /// Fails after [`Analyzer::finish`], and after the last file began.
     #[wasm_bindgen(js_name = beginFile)]
     pub fn begin_file(&mut self, name: &str) -> Result<(), JsError> {
-        self.reading()?.begin_file(name);
+        self.begin(name, false)
+    }
+
+    /// Starts reading the last file, ending the previous one: nothing
+    /// read later is compared with it, so it keeps less, and a file given
+    /// alone is read without hashing its lines.
+    ///
+    /// # Errors
+    ///
+    /// Fails after [`Analyzer::finish`], and after the last file began.
+    #[wasm_bindgen(js_name = beginLastFile)]
+    pub fn begin_last_file(&mut self, name: &str) -> Result<(), JsError> {
+        self.begin(name, true)
+    }
+
+    fn begin(&mut self, name: &str, last: bool) -> Result<(), JsError> {
+        let analysis = self.reading()?;
+        if analysis.last_begun() {
+            return Err(JsError::new(&format!(
+                "{name}: no file may begin after the last one"
+            )));
+        }
+        if last {
+            analysis.begin_last_file(name);
+        } else {
+            analysis.begin_file(name);
+        }
         self.in_file = true;
         Ok(())
     }

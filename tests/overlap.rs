@@ -55,16 +55,28 @@ fn starts_record(line: &[u8]) -> bool {
             && !line.starts_with(b"FINE")
 }
 
+/// The report of `files`, read in chunks. Announcing the last file lets
+/// the analysis keep less for it; the report must be the same either way.
 fn analyze<B: AsRef<[u8]>>(files: &[(&str, B)]) -> Report {
-    let mut analysis = Analysis::new(Options::default());
-    for (name, bytes) in files {
-        analysis.begin_file(name);
-        for chunk in bytes.as_ref().chunks(4_093) {
-            analysis.feed(chunk);
+    let report_of = |announce_last: bool| {
+        let mut analysis = Analysis::new(Options::default());
+        for (i, (name, bytes)) in files.iter().enumerate() {
+            if announce_last && i + 1 == files.len() {
+                analysis.begin_last_file(name);
+            } else {
+                analysis.begin_file(name);
+            }
+            for chunk in bytes.as_ref().chunks(4_093) {
+                analysis.feed(chunk);
+            }
+            analysis.end_file();
         }
-        analysis.end_file();
-    }
-    report_from_dataset(&analysis.finish())
+        report_from_dataset(&analysis.finish())
+    };
+    let announced = report_of(true);
+    let json = |r: &Report| serde_json::to_value(r).expect("a report");
+    assert_eq!(json(&announced), json(&report_of(false)), "last announced");
+    announced
 }
 
 /// What must not change when the same log is given in overlapping
@@ -194,4 +206,49 @@ fn a_session_split_by_rotation_is_one_connection_in_either_order() {
             assert_eq!(got.totals.lines, whole.totals.lines, "{label}");
         }
     }
+}
+
+#[test]
+fn every_fixture_reads_the_same_when_announced_as_the_last_file() {
+    let mut read = 0;
+    for folder in ["diagnose", "messy", "samples"] {
+        let dir = std::path::Path::new("tests/fixtures").join(folder);
+        for entry in std::fs::read_dir(&dir).expect("the fixtures") {
+            let path = entry.expect("an entry").path();
+            if path.extension().is_some_and(|e| e == "log") {
+                let bytes = std::fs::read(&path).expect("a fixture");
+                // Alone, and as the last of two different files.
+                analyze(&[("alone.log", &bytes)]);
+                analyze(&[("first.log", &whole_day()), ("last.log", &bytes)]);
+                read += 1;
+            }
+        }
+    }
+    assert!(read > 30, "only {read} fixtures found");
+}
+
+/// A generated log unlike any fixture.
+fn whole_day() -> Vec<u8> {
+    log(GenFormat::Operational, 14, 500).concat()
+}
+
+#[test]
+fn a_last_file_that_repeats_an_earlier_one_is_still_found() {
+    let bytes = whole_day();
+    let got = analyze(&[("a.log", &bytes), ("b.log", &bytes)]);
+    assert_eq!(got.totals.duplicate_files, 1);
+    assert_eq!(got.files[1].duplicate_of.as_deref(), Some("a.log"));
+    assert_eq!(
+        got.totals.messages_complete,
+        analyze(&[("a.log", &bytes)]).totals.messages_complete
+    );
+}
+
+#[test]
+#[should_panic(expected = "b.log: begun after the last file")]
+fn no_file_may_follow_the_last() {
+    let mut analysis = Analysis::new(Options::default());
+    analysis.begin_last_file("a.log");
+    analysis.end_file();
+    analysis.begin_file("b.log");
 }

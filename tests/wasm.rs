@@ -83,6 +83,23 @@ fn calls_out_of_order_fail_instead_of_panicking() {
 }
 
 #[wasm_bindgen_test]
+fn the_last_file_is_still_compared_and_ends_the_list() {
+    let mut analyzer = Analyzer::new("UTC").map_err(JsValue::from).unwrap();
+    let whole = Uint8Array::from(KB160660.as_bytes());
+    analyzer.begin_file("a.log").unwrap();
+    analyzer.feed(&whole).map_err(JsValue::from).unwrap();
+    analyzer.begin_last_file("b.log").unwrap();
+    analyzer.feed(&whole).map_err(JsValue::from).unwrap();
+    // Refused, not a panic: the worker goes on.
+    assert!(analyzer.begin_file("c.log").is_err());
+    assert!(analyzer.begin_last_file("c.log").is_err());
+    let report = json(analyzer.finish().map_err(JsValue::from).unwrap());
+    assert_eq!(report["totals"]["duplicate_files"], 1);
+    assert_eq!(report["files"][1]["duplicate_of"], "a.log");
+    assert_eq!(report["totals"]["messages_complete"], 1);
+}
+
+#[wasm_bindgen_test]
 fn charts_render_to_svg_text() {
     let mut analyzer = analyzed("UTC", KB160660);
     analyzer.finish().map_err(JsValue::from).unwrap();

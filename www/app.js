@@ -253,8 +253,11 @@ async function analyze(files) {
   showProgress(0, total, progress);
   try {
     await request({type: 'start', zone: ui.zoneSelect.value});
-    for (const file of files) {
-      await request({type: 'begin', name: file.name});
+    for (const [i, file] of files.entries()) {
+      // Told which file is the last, the worker keeps nothing for
+      // comparing it with later ones; a lone file's lines go unhashed.
+      const last = i === files.length - 1;
+      await request({type: 'begin', name: file.name, last});
       const inFlight = [];
       const onRead = (n) => {
         read += n;

@@ -5,6 +5,8 @@
 //   app.js                      worker.js             wasm Analyzer
 //   {type: 'start', zone}  ───►  new Analyzer(zone) ─► Analysis::new
 //   {type: 'begin', name}  ───►  beginFile(name)    ─► begin_file
+//   {type: 'begin', name, last: true}
+//                          ───►  beginLastFile(name) ─► begin_last_file
 //   {type: 'chunk', bytes} ───►  feed(bytes)        ─► feed
 //   {type: 'end'}          ───►  endFile()          ─► end_file
 //        ◄─── {type: 'progress', progress: {bytes, lines, messages},
@@ -120,7 +122,11 @@ function answer(request) {
       analyzer = new wasm.Analyzer(request.zone ?? '');
       return progressReply();
     case 'begin':
-      current().beginFile(request.name);
+      if (request.last) {
+        current().beginLastFile(request.name);
+      } else {
+        current().beginFile(request.name);
+      }
       return progressReply();
     case 'chunk':
       current().feed(new Uint8Array(request.bytes));

@@ -47,7 +47,9 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
     let mut analysis = Analysis::new(Options { zone: zone.clone() });
     let mut progress = ProgressLine::new();
     let mut read_any = false;
-    for item in input::expand(&args.paths) {
+    let inputs = input::expand(&args.paths);
+    let last = inputs.iter().rposition(Result::is_ok);
+    for (i, item) in inputs.into_iter().enumerate() {
         let path = match item {
             Ok(path) => path,
             Err((path, e)) => {
@@ -59,7 +61,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
             |name: &str, done: u64, size: Option<u64>, p: Progress| {
                 progress.update(name, done, size, p.messages);
             };
-        match input::read_path(&path, &mut analysis, &mut on_chunk) {
+        let is_last = last == Some(i);
+        match input::read_path(&path, is_last, &mut analysis, &mut on_chunk) {
             Ok(()) => read_any = true,
             Err(e) => error!("{}: cannot read: {e}", path.display()),
         }

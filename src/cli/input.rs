@@ -85,6 +85,7 @@ fn is_log_like(name: &str) -> bool {
 /// what was read before the failure stays in the analysis.
 pub fn read_path(
     path: &Path,
+    last: bool,
     analysis: &mut Analysis,
     on_chunk: &mut OnChunk<'_>,
 ) -> io::Result<()> {
@@ -93,7 +94,7 @@ pub fn read_path(
     let size = file.metadata().ok().map(|m| m.len());
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".zip") {
-        return read_zip(file, &name, analysis, on_chunk);
+        return read_zip(file, &name, last, analysis, on_chunk);
     }
     if lower.ends_with(".gz") {
         let display =
@@ -102,6 +103,7 @@ pub fn read_path(
             MultiGzDecoder::new(file),
             &display,
             None,
+            last,
             analysis,
             on_chunk,
         );
@@ -112,11 +114,21 @@ pub fn read_path(
             &name,
             size,
             MAP_WINDOW_BYTES,
+            last,
             analysis,
             on_chunk,
         );
     }
-    read_stream(file, &name, size, analysis, on_chunk)
+    read_stream(file, &name, size, last, analysis, on_chunk)
+}
+
+/// Begins `name`, telling the analysis whether any file follows it.
+fn begin(analysis: &mut Analysis, name: &str, last: bool) {
+    if last {
+        analysis.begin_last_file(name);
+    } else {
+        analysis.begin_file(name);
+    }
 }
 
 /// Reads a plain file window by window through a memory map, or with
@@ -126,13 +138,14 @@ fn read_mapped(
     name: &str,
     size: Option<u64>,
     window: u64,
+    last: bool,
     analysis: &mut Analysis,
     on_chunk: &mut OnChunk<'_>,
 ) -> io::Result<()> {
     let Ok(first) = map_window(&file, 0, window) else {
-        return read_stream(file, name, size, analysis, on_chunk);
+        return read_stream(file, name, size, last, analysis, on_chunk);
     };
-    analysis.begin_file(name);
+    begin(analysis, name, last);
     let mut mapped = first;
     let mut done = 0u64;
     let result = loop {
@@ -186,10 +199,11 @@ fn read_stream(
     mut reader: impl Read,
     name: &str,
     size: Option<u64>,
+    last: bool,
     analysis: &mut Analysis,
     on_chunk: &mut OnChunk<'_>,
 ) -> io::Result<()> {
-    analysis.begin_file(name);
+    begin(analysis, name, last);
     let mut buf = vec![0u8; CHUNK_BYTES];
     let mut done = 0u64;
     let result = loop {
@@ -214,31 +228,32 @@ fn read_stream(
 fn read_zip(
     file: File,
     name: &str,
+    last: bool,
     analysis: &mut Analysis,
     on_chunk: &mut OnChunk<'_>,
 ) -> io::Result<()> {
     let mut archive =
         zip::ZipArchive::new(io::BufReader::new(file)).map_err(zip_error)?;
-    let mut names: Vec<String> =
-        archive.file_names().map(str::to_string).collect();
+    // Folders are the entries whose names end in a slash. The logs are
+    // listed first, so that the last of them is known before it is read.
+    let is_dir = |inner: &str| inner.ends_with(['/', '\\']);
+    let mut names: Vec<String> = archive
+        .file_names()
+        .filter(|inner| !is_dir(inner) && is_log_like(inner))
+        .map(str::to_string)
+        .collect();
     names.sort();
-    for inner in names {
+    let count = names.len();
+    for (i, inner) in names.into_iter().enumerate() {
         let entry = archive.by_name(&inner).map_err(zip_error)?;
-        if entry.is_dir() || !is_log_like(&inner) {
-            continue;
-        }
         let size = Some(entry.size());
         let full = format!("{name}/{inner}");
+        let last = last && i + 1 == count;
         if inner.to_ascii_lowercase().ends_with(".gz") {
-            read_stream(
-                MultiGzDecoder::new(entry),
-                &full,
-                None,
-                analysis,
-                on_chunk,
-            )?;
+            let gunzipped = MultiGzDecoder::new(entry);
+            read_stream(gunzipped, &full, None, last, analysis, on_chunk)?;
         } else {
-            read_stream(entry, &full, size, analysis, on_chunk)?;
+            read_stream(entry, &full, size, last, analysis, on_chunk)?;
         }
     }
     Ok(())
@@ -313,12 +328,20 @@ mod tests {
                 last_done = done;
             };
             let window = 64 * 1024;
-            read_mapped(file, "log", Some(size), window, a, &mut on_chunk)
-                .unwrap();
+            read_mapped(
+                file,
+                "log",
+                Some(size),
+                window,
+                true,
+                a,
+                &mut on_chunk,
+            )
+            .unwrap();
         });
         let streamed = report_of(|a| {
             let file = File::open(path).unwrap();
-            read_stream(file, "log", Some(size), a, &mut |_, _, _, _| {})
+            read_stream(file, "log", Some(size), true, a, &mut |_, _, _, _| {})
                 .unwrap();
         });
         assert!(chunks >= 5, "{chunks} windows");
