@@ -168,14 +168,11 @@ const ERROR_RED: RGBColor = RGBColor(0xc6, 0x28, 0x28);
 /// minutes, …, whole days), so fewer buckets than asked may come back.
 /// With nothing timed, `buckets` is empty.
 pub fn series_from_dataset(data: &Dataset, buckets: usize) -> ChartSeries {
+    let (histograms, untimed_messages) = histograms_of(data);
     let mut series = ChartSeries {
         zone: data.zone.name().to_string(),
-        histograms: histograms_of(data),
-        untimed_messages: data
-            .messages
-            .iter()
-            .filter(|m| m.time.is_none())
-            .count() as u64,
+        histograms,
+        untimed_messages,
         ..ChartSeries::default()
     };
     let Some((first, last)) = time_range(data) else { return series };
@@ -234,7 +231,9 @@ fn spread_of(values: &mut [f64]) -> Option<Spread> {
     Some(Spread { min, p50, p95, max })
 }
 
-fn histograms_of(data: &Dataset) -> Vec<Histogram> {
+/// The histogram of each step, and how many messages have no time: both
+/// in one pass over the records.
+fn histograms_of(data: &Dataset) -> (Vec<Histogram>, u64) {
     let mut out: Vec<Histogram> = STEPS
         .iter()
         .map(|(step, _)| Histogram {
@@ -246,8 +245,9 @@ fn histograms_of(data: &Dataset) -> Vec<Histogram> {
         })
         .collect();
     let mut bins = BinCache::new();
-    // All steps in one pass over the records.
+    let mut untimed = 0;
     for m in &data.messages {
+        untimed += u64::from(m.time.is_none());
         for ((step, _), h) in STEPS.iter().zip(&mut out) {
             if let Some(v) = step.of(m) {
                 h.counts[bins.bin(v)] += 1;
@@ -255,7 +255,7 @@ fn histograms_of(data: &Dataset) -> Vec<Histogram> {
             }
         }
     }
-    out
+    (out, untimed)
 }
 
 /// The [`histogram_bin`] of recent values. Logged times have three
