@@ -459,8 +459,8 @@ impl Analysis {
     /// Starts reading the last file; ends the previous one if it was not
     /// ended. Its records are compared with the earlier files' as usual,
     /// but it keeps no signatures for later ones, and when no earlier
-    /// file was merged its lines are not hashed at all, which a lone file
-    /// of any size is spared.
+    /// file was merged its lines are not hashed at all: a file given
+    /// alone is read without any hashing.
     ///
     /// # Panics
     ///
