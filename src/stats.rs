@@ -387,26 +387,18 @@ fn median_and_max(values: &mut [f64]) -> [f64; 2] {
 }
 
 fn downstream_of(data: &Dataset) -> Vec<HostFigures> {
-    // Per host: its figures, its send times, and how many there are.
+    // Per host: its figures and its send times, in one walk. The send
+    // times' buffers grow as they fill; the step buffers of the summary,
+    // freed by now, leave them room.
     let mut by_host = ByHost::new(data);
     for m in &data.messages {
         if m.downstream.is_none() {
             continue;
         }
-        let entry = by_host.entry(m.downstream);
-        entry.0.messages += 1;
-        entry.0.rejected += u64::from(m.is_rejected());
-        entry.2 += usize::from(Step::Send.of(m).is_some());
-    }
-    // Counted first, so each host's send times take exactly their room.
-    for (_, sends, n) in by_host.values_mut() {
-        sends.reserve_exact(*n);
-    }
-    for m in &data.messages {
-        let Some(s) = Step::Send.of(m) else { continue };
-        if let Some(entry) = by_host.get_mut(m.downstream) {
-            entry.1.push(s);
-        }
+        let (figures, sends) = by_host.entry(m.downstream);
+        figures.messages += 1;
+        figures.rejected += u64::from(m.is_rejected());
+        sends.extend(Step::Send.of(m));
     }
     for (host, tally) in &data.hosts {
         if tally.forward_established + tally.forward_errors == 0 {
@@ -419,7 +411,7 @@ fn downstream_of(data: &Dataset) -> Vec<HostFigures> {
     let mut out: Vec<HostFigures> = by_host
         .entries
         .into_iter()
-        .map(|(host, (mut figures, mut sends, _))| {
+        .map(|(host, (mut figures, mut sends))| {
             figures.host = data.symbols.resolve(host).to_string();
             figures.send = Summary::from_values(&mut sends);
             figures
@@ -433,12 +425,12 @@ fn downstream_of(data: &Dataset) -> Vec<HostFigures> {
     out
 }
 
-/// A host's figures, its send times, and how many of them there are.
-type HostEntry = (HostFigures, Vec<f64>, usize);
+/// A host's figures and its send times.
+type HostEntry = (HostFigures, Vec<f64>);
 
-/// Each host's figures, send times and count of send times, found
-/// through the place of its symbol in a vector rather than in a map: the
-/// per-host figures look up two hosts for each of a million messages.
+/// Each host's figures and send times, found through the place of its
+/// symbol in a vector rather than in a map: the per-host figures look up
+/// a host for each of a million messages.
 struct ByHost {
     /// For each symbol, its place in `entries`, or `usize::MAX`.
     slot_of: Vec<usize>,
@@ -459,15 +451,6 @@ impl ByHost {
             self.entries.push((host, Default::default()));
         }
         &mut self.entries[*slot].1
-    }
-
-    fn get_mut(&mut self, host: Sym) -> Option<&mut HostEntry> {
-        let slot = *self.slot_of.get(host.index())?;
-        self.entries.get_mut(slot).map(|(_, e)| e)
-    }
-
-    fn values_mut(&mut self) -> impl Iterator<Item = &mut HostEntry> {
-        self.entries.iter_mut().map(|(_, e)| e)
     }
 }
 
