@@ -191,6 +191,39 @@ for (const variant of variants) {
       await page.close();
     });
 
+    it('keeps to its content security policy', async () => {
+      const page = await browser.context.newPage();
+      // Registered before the page's own scripts run, so that nothing
+      // they do escapes it.
+      await page.addInitScript(() => {
+        window.npeLensViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) => {
+          window.npeLensViolations.push(e.effectiveDirective);
+        });
+      });
+      await page.goto(url);
+      await pick(page, KB160660);
+      assert.equal(await settled(page), 'done');
+      await assertChartsDrawn(page);
+      const violations = () => page.evaluate(() => window.npeLensViolations);
+      assert.deepEqual(await violations(), [], 'the analysis broke the policy');
+      // The policy is in force: what it forbids is refused and reported.
+      await page.evaluate(() => {
+        const script = document.createElement('script');
+        script.textContent = 'window.npeLensInline = true;';
+        document.body.append(script);
+        document.body.setAttribute('style', 'outline: 1px solid red');
+      });
+      // Reports arrive as events after the fact; without a policy, none.
+      await page.waitForFunction(() => window.npeLensViolations.length >= 2,
+          null, {timeout: 5_000}).catch(() => {});
+      assert.equal(await page.evaluate(() => window.npeLensInline), undefined,
+          'an inline script ran');
+      assert.deepEqual((await violations()).sort(),
+          ['script-src-elem', 'style-src-attr'], 'no policy in force');
+      await page.close();
+    });
+
     it('reads damaged and oddly encoded files without losing a line',
         async () => {
           const {page, errors} = await open(browser.context, url);
