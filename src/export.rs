@@ -1,7 +1,7 @@
 //! Exports: the per-message CSV, the same bytes from the CLI and the page.
 //!
 //! One row per message, in the dataset's order, with the columns of
-//! [`MessageRow`](crate::report::MessageRow): time, file, line, outcome,
+//! [`crate::report::MessageRow`]: time, file, line, outcome,
 //! the four timings, size, code, downstream host and the rest. Redacted,
 //! file names, hosts, sender domains and free texts become pseudonyms.
 

@@ -127,8 +127,8 @@ impl<'a> Context<'a> {
         })
     }
 
-    /// The messages refused with "forwarding agent unavailable"
-    /// ([`helpers::is_forwarding_unavailable`]), in time order. Such a
+    /// The messages refused with "forwarding agent unavailable" (NPE's
+    /// own `421 4.4.1` reply), in time order. Such a
     /// reply is a refusal, so a log without refusals has none and needs
     /// no pass to say so.
     pub fn unavailable(&self) -> &[&'a Message] {
@@ -149,12 +149,21 @@ impl<'a> Context<'a> {
         self.stats.rejected > 0
     }
 
-    /// Whether any message took `threshold` seconds or more in `step`:
-    /// when none did, no message can be slow in it, and the rule needs
-    /// no pass over the messages to say so.
-    pub fn any_as_slow(&self, step: Step, threshold: f64) -> bool {
+    /// The messages slow in `step` outside `skip`, when they are enough
+    /// to matter. When no message took `threshold` seconds or more, the
+    /// statistics say so and the messages are not walked.
+    pub fn slowness(
+        &self,
+        step: Step,
+        threshold: f64,
+        skip: &[Window],
+    ) -> Option<helpers::Slowness<'a>> {
         let summary = self.stats.timings.of(step);
-        summary.count > 0 && summary.max >= threshold
+        if summary.count == 0 || summary.max < threshold {
+            return None;
+        }
+        Some(helpers::slowness(self.data, step, threshold, skip))
+            .filter(helpers::Slowness::is_significant)
     }
 }
 

@@ -27,8 +27,8 @@
 use crate::analysis::{Dataset, Step};
 use crate::diagnose::helpers::{
     count, event_total, filereader_aftermath, finding, finish_slow, generalise,
-    kept_slow, owned, percentile, plural, seconds, slow_evidence, slowness,
-    story, Slowness,
+    kept_slow, owned, percentile, plural, seconds, slow_evidence, story,
+    Slowness,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity};
 use crate::event::EventCode;
@@ -59,14 +59,8 @@ const DETECTION_TROUBLE: &[EventCode] = &[
 /// Checks for slow detection.
 pub fn check(cx: &Context<'_>) -> Option<Finding> {
     let data = cx.data;
-    if !cx.any_as_slow(Step::Detection, SLOW_DETECTION_SECONDS) {
-        return None;
-    }
     let link_down = filereader_aftermath(data);
-    let s = slowness(data, Step::Detection, SLOW_DETECTION_SECONDS, &link_down);
-    if !s.is_significant() {
-        return None;
-    }
+    let s = cx.slowness(Step::Detection, SLOW_DETECTION_SECONDS, &link_down)?;
     let near = near_timeout(&s);
     let severity =
         if percentile(&s.values(), 0.9) >= REFLECT_SESSION_TIMEOUT_SECONDS {

@@ -25,7 +25,7 @@
 use crate::analysis::{Dataset, Step};
 use crate::diagnose::helpers::{
     finding, finish_slow, generalise, kept_slow, owned, percentile, seconds,
-    slow_evidence, slowness, story, Slowness,
+    slow_evidence, story, Slowness,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity};
 use crate::stats::Stats;
@@ -51,13 +51,7 @@ pub const EXTREME_SHARE: f64 = 0.25;
 /// Checks for slow sends.
 pub fn check(cx: &Context<'_>) -> Option<Finding> {
     let data = cx.data;
-    if !cx.any_as_slow(Step::Send, SLOW_SEND_SECONDS) {
-        return None;
-    }
-    let s = slowness(data, Step::Send, SLOW_SEND_SECONDS, cx.forward_outage());
-    if !s.is_significant() {
-        return None;
-    }
+    let s = cx.slowness(Step::Send, SLOW_SEND_SECONDS, cx.forward_outage())?;
     let mut f = finding(
         ID,
         severity(&s),

@@ -24,7 +24,7 @@
 use crate::analysis::{Dataset, Step};
 use crate::diagnose::helpers::{
     count, finding, finish_slow, generalise, kept_slow, owned, percent,
-    percentile, slow_evidence, slowness, story, Slowness,
+    percentile, slow_evidence, story, Slowness,
 };
 use crate::diagnose::{Confidence, Context, Finding, Severity};
 
@@ -47,13 +47,7 @@ pub const LARGE_SHARE: f64 = 0.5;
 /// Checks for slow receives.
 pub fn check(cx: &Context<'_>) -> Option<Finding> {
     let data = cx.data;
-    if !cx.any_as_slow(Step::Receive, SLOW_RECEIVE_SECONDS) {
-        return None;
-    }
-    let s = slowness(data, Step::Receive, SLOW_RECEIVE_SECONDS, &[]);
-    if !s.is_significant() {
-        return None;
-    }
+    let s = cx.slowness(Step::Receive, SLOW_RECEIVE_SECONDS, &[])?;
     let large = large_count(&s);
     let mostly_large = large as f64 >= LARGE_SHARE * s.slow.len() as f64;
     let confidence =
