@@ -1352,7 +1352,8 @@ mod tests {
     #[test]
     fn delimited_values_read_as_the_general_scan_reads_them() {
         // The first `>` of `sender` followed by another key, by nothing,
-        // by two spaces, inside nesting, or by the expected key cut short.
+        // by two spaces or by the expected key cut short; values with
+        // nesting, balanced or not, whose first delimiter opens.
         for list in [
             "tid=1 sender=<a> b=1 c> code=250 text=<x> mtime=1s",
             "tid=1 sender=<a>code=250 text=<x> mtime=1s",
@@ -1360,6 +1361,10 @@ mod tests {
             "tid=1 sender=<a<b>> code=250 text=<x> mtime=1s",
             "tid=1 sender=<a>> code=250 text=<x> mtime=1s",
             "tid=1 sender=<a < code=250 text=<x> mtime=1s",
+            "tid=1 sender=<a <b> c> code=250 text=<x> mtime=1s",
+            "tid=1 sender=<a <b> code=250 text=<x> mtime=1s",
+            "tid=1 sender=<a <b> code=1> code=250 text=<x> mtime=1s",
+            "tid=1 sender=<a> <b> code=250 text=<x> mtime=1s",
             "tid=1 sender=<a> code",
             "tid=1 sender=<a> cod=1",
             "tid=1 sender=<a> text=<x> mtime=1s",
