@@ -48,10 +48,14 @@ impl Cid {
                 return Cid::Numeric(n);
             }
         }
-        if let Some(uuid) = value.strip_prefix(b"Upstream-").and_then(uuid_of) {
+        let uuids = &mut symbols.uuids;
+        if let Some(uuid) =
+            value.strip_prefix(b"Upstream-").and_then(|s| uuids.read(s))
+        {
             return Cid::Upstream(uuid);
         }
-        if let Some(uuid) = value.strip_prefix(b"Downstream-").and_then(uuid_of)
+        if let Some(uuid) =
+            value.strip_prefix(b"Downstream-").and_then(|s| uuids.read(s))
         {
             return Cid::Downstream(uuid);
         }
@@ -107,6 +111,52 @@ fn uuid_of(s: &[u8]) -> Option<Uuid> {
         eight_hex(&join(&s[19..23], &s[24..28]))?,
         eight_hex(&s[28..])?,
     ]))
+}
+
+/// The UUIDs of connection ids read lately, each in a place picked by
+/// its first digits.
+///
+/// An upstream connection's id is logged on its accept, on each of its
+/// messages and on its close: comparing the 36 characters with those
+/// read last time in the same place costs a fraction of reading the 32
+/// hex digits again. Connections overlap, so the places are many; two
+/// ids that share a place simply take turns.
+#[derive(Clone, Debug)]
+pub struct RecentUuids {
+    /// The text of a UUID and its value; all zeros, which no UUID's text
+    /// is, in a place not used yet.
+    places: Box<[([u8; 36], Uuid)]>,
+}
+
+impl RecentUuids {
+    /// Places for about as many connections at once: 52 KiB.
+    const PLACES: usize = 1024;
+
+    /// An empty cache.
+    pub fn new() -> RecentUuids {
+        let empty = ([0; 36], Uuid([0; 4]));
+        RecentUuids { places: vec![empty; Self::PLACES].into() }
+    }
+
+    /// Reads a lower-case `8-4-4-4-12` UUID, as [`uuid_of`] does.
+    pub fn read(&mut self, s: &[u8]) -> Option<Uuid> {
+        let text: &[u8; 36] = s.try_into().ok()?;
+        let first = u32::from_le_bytes(*text.first_chunk().expect("36 bytes"));
+        let at = (first.wrapping_mul(0x9E37_79B1) >> 22) as usize;
+        let place = &mut self.places[at % Self::PLACES];
+        if fields::same_bytes(&place.0, text) {
+            return Some(place.1);
+        }
+        let uuid = uuid_of(text)?;
+        *place = (*text, uuid);
+        Some(uuid)
+    }
+}
+
+impl Default for RecentUuids {
+    fn default() -> RecentUuids {
+        RecentUuids::new()
+    }
 }
 
 /// Repeats a byte in every lane of a word.
@@ -464,6 +514,29 @@ mod tests {
         let cid = Cid::from_bytes(b"875", &mut symbols);
         assert_eq!(cid, Cid::Numeric(875));
         assert_eq!(Cid::from_bytes(b"", &mut symbols), Cid::None);
+    }
+
+    #[test]
+    fn remembered_uuids_read_as_fresh_ones() {
+        // Ids that share their first digits, and so their place, read in
+        // turns, damaged ones among them.
+        let mut rng = fastrand::Rng::with_seed(7);
+        let ids: Vec<String> = (0..40)
+            .map(|i| {
+                let tail = format!("{:012x}", rng.u64(..1 << 48));
+                let mut id = format!("{:08x}-1a2b-3c4d-5e6f-{tail}", i % 5);
+                if i % 7 == 0 {
+                    id.replace_range(30..31, "G");
+                }
+                id
+            })
+            .collect();
+        let mut uuids = RecentUuids::new();
+        for _ in 0..4000 {
+            let id = ids[rng.usize(..ids.len())].as_bytes();
+            assert_eq!(uuids.read(id), uuid_of(id));
+        }
+        assert_eq!(uuids.read(b"short"), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! repeat across many messages are stored once and referred to by a
 //! [`Sym`].
 
+use crate::message::RecentUuids;
 use crate::parse::fields::same_bytes;
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
@@ -49,6 +50,9 @@ pub struct Symbols {
     /// and one comparison with the value found last time finds most of
     /// them without hashing.
     recent: [Sym; RECENT],
+    /// The UUIDs of connection ids read lately: like the strings, values
+    /// that come back, answered without reading them again.
+    pub(crate) uuids: RecentUuids,
 }
 
 /// Values remembered by [`Symbols::recent`].
@@ -76,6 +80,7 @@ impl Symbols {
             raw: vec![Box::default()],
             index: HashTable::new(),
             recent: [Sym::NONE; RECENT],
+            uuids: RecentUuids::new(),
         }
     }
 
