@@ -45,11 +45,13 @@ pub struct Symbols {
     /// byte-by-byte `memcmp` WebAssembly gets made the comparison a cost
     /// of its own.
     index: HashTable<Sym>,
-    /// The handle last found for values of each [`recent_slot`]: the
-    /// statuses, dispositions and hosts of consecutive records repeat,
-    /// and one comparison with the value found last time finds most of
-    /// them without hashing.
-    recent: [Sym; RECENT],
+    /// The two handles last found for values of each [`recent_slot`],
+    /// the latest first: the statuses, dispositions and hosts of
+    /// consecutive records repeat, and a comparison or two with the
+    /// values found lately finds most of them without hashing. Two,
+    /// because values often take turns in one slot: `2.0.0` and `2.6.0`,
+    /// or `mail1.example.com` and `mail2.example.com`.
+    recent: [[Sym; 2]; RECENT],
     /// The UUIDs of connection ids read lately: like the strings, values
     /// that come back, answered without reading them again.
     pub(crate) uuids: RecentUuids,
@@ -79,7 +81,7 @@ impl Symbols {
             strings: vec!["".into()],
             raw: vec![Box::default()],
             index: HashTable::new(),
-            recent: [Sym::NONE; RECENT],
+            recent: [[Sym::NONE; 2]; RECENT],
             uuids: RecentUuids::new(),
         }
     }
@@ -94,12 +96,15 @@ impl Symbols {
             return Sym::NONE;
         }
         let slot = recent_slot(bytes);
-        let last = self.recent[slot];
-        if last.is_some() && same_bytes(&self.raw[last.index()], bytes) {
-            return last;
+        let [latest, before] = self.recent[slot];
+        let is = |sym: Sym| {
+            sym.is_some() && same_bytes(&self.raw[sym.index()], bytes)
+        };
+        if is(latest) {
+            return latest;
         }
-        let sym = self.look_up(bytes);
-        self.recent[slot] = sym;
+        let sym = if is(before) { before } else { self.look_up(bytes) };
+        self.recent[slot] = [sym, latest];
         sym
     }
 
@@ -163,6 +168,7 @@ mod tests {
     fn values_remembered_in_one_slot_keep_their_own_handles() {
         // Same length, first and last bytes: the same recent slot.
         assert_eq!(recent_slot(b"axb"), recent_slot(b"ayb"));
+        assert_eq!(recent_slot(b"axb"), recent_slot(b"azb"));
         let mut s = Symbols::new();
         let (x, y) = (s.intern(b"axb"), s.intern(b"ayb"));
         assert_ne!(x, y);
@@ -171,7 +177,16 @@ mod tests {
             assert_eq!(s.intern(b"axb"), x);
             assert_eq!(s.intern(b"ayb"), y);
         }
+        // A third value pushes out the one used longest ago, in turns.
+        let z = s.intern(b"azb");
+        for order in [[x, y, z], [z, x, y], [y, y, x], [z, z, z]] {
+            for sym in order {
+                let text = s.resolve(sym).to_string();
+                assert_eq!(s.intern(text.as_bytes()), sym);
+            }
+        }
         assert_eq!((s.resolve(x), s.resolve(y)), ("axb", "ayb"));
-        assert_eq!(s.len(), 2);
+        assert_eq!(s.resolve(z), "azb");
+        assert_eq!(s.len(), 3);
     }
 }
