@@ -122,7 +122,7 @@ fn uuid_of(s: &[u8]) -> Option<Uuid> {
 /// hex digits again. Connections overlap, so the places are many; two
 /// ids that share a place simply take turns.
 #[derive(Clone, Debug)]
-pub struct RecentUuids {
+pub(crate) struct RecentUuids {
     /// The text of a UUID and its value; all zeros, which no UUID's text
     /// is, in a place not used yet.
     places: Box<[([u8; 36], Uuid)]>,
@@ -133,29 +133,26 @@ impl RecentUuids {
     const PLACES: usize = 1024;
 
     /// An empty cache.
-    pub fn new() -> RecentUuids {
+    pub(crate) fn new() -> RecentUuids {
         let empty = ([0; 36], Uuid([0; 4]));
         RecentUuids { places: vec![empty; Self::PLACES].into() }
     }
 
-    /// Reads a lower-case `8-4-4-4-12` UUID, as [`uuid_of`] does.
-    pub fn read(&mut self, s: &[u8]) -> Option<Uuid> {
+    /// Reads a lower-case `8-4-4-4-12` UUID and remembers it.
+    pub(crate) fn read(&mut self, s: &[u8]) -> Option<Uuid> {
         let text: &[u8; 36] = s.try_into().ok()?;
+        // The first four digits, spread over the places by a multiply
+        // with the golden ratio (Fibonacci hashing): its top bits.
         let first = u32::from_le_bytes(*text.first_chunk().expect("36 bytes"));
-        let at = (first.wrapping_mul(0x9E37_79B1) >> 22) as usize;
-        let place = &mut self.places[at % Self::PLACES];
+        let top =
+            first.wrapping_mul(0x9E37_79B1) >> (32 - Self::PLACES.ilog2());
+        let place = &mut self.places[top as usize % Self::PLACES];
         if fields::same_bytes(&place.0, text) {
             return Some(place.1);
         }
         let uuid = uuid_of(text)?;
         *place = (*text, uuid);
         Some(uuid)
-    }
-}
-
-impl Default for RecentUuids {
-    fn default() -> RecentUuids {
-        RecentUuids::new()
     }
 }
 
