@@ -18,12 +18,15 @@
 
 use crate::decode::{Decoder, Encoding};
 use crate::event::EventCode;
-use crate::message::{tid_of, Cid, Connection, Message, Origin, Outcome};
+use crate::message::{
+    tid_of, Cid, Connection, Message, Origin, Outcome, Stamp,
+};
 use crate::overlap::{self, Seconds};
 use crate::parse::fields::{self, Fields, KeyPlan, Millis};
 use crate::parse::{Level, Line, LineReader, LogFormat, Record};
 use crate::records::{Records, Segments};
 use crate::symbols::{Sym, Symbols};
+use crate::timing::MaybeSeconds;
 use crate::zone::{CachedZone, Zone};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
@@ -615,13 +618,16 @@ impl Analysis {
         // Logs are written in time order, so the messages usually are
         // already; a stable sort would still take a buffer of half their
         // size.
-        let time_key = |m: &Message| (m.time.is_none(), m.time);
+        let time_key = |m: &Message| (m.time.get().is_none(), m.time.get());
         if !messages.is_sorted_by_key(time_key) {
             messages.sort_by_key(time_key);
         }
         let mut connections = t.connections;
         connections.sort_by_key(|c| {
-            (c.opened.or(c.closed).is_none(), c.opened.or(c.closed))
+            (
+                c.opened.get().or(c.closed.get()).is_none(),
+                c.opened.get().or(c.closed.get()),
+            )
         });
         let mut events: Vec<EventTally> = t.events.into_values().collect();
         events.sort_by_key(|e| e.code);
@@ -1162,11 +1168,11 @@ impl Tally {
         self.connections.push(Connection {
             cid,
             tid,
-            opened: time,
-            closed: None,
+            opened: Stamp::new(time),
+            closed: Stamp::NONE,
             remote,
             messages: None,
-            duration: None,
+            duration: MaybeSeconds::NONE,
             origin,
         });
         self.open.insert(cid, index);
@@ -1198,20 +1204,20 @@ impl Tally {
                 self.connections.push(Connection {
                     cid,
                     tid,
-                    opened: None,
-                    closed: None,
+                    opened: Stamp::NONE,
+                    closed: Stamp::NONE,
                     remote,
                     messages: None,
-                    duration: None,
+                    duration: MaybeSeconds::NONE,
                     origin,
                 });
                 self.connections.len() - 1
             }
         };
         let c = &mut self.connections[index];
-        c.closed = time;
+        c.closed = Stamp::new(time);
         c.messages = messages;
-        c.duration = duration;
+        c.duration = MaybeSeconds::new(duration);
         if c.remote.is_none() {
             c.remote = remote;
         }
@@ -1287,7 +1293,7 @@ impl Tally {
             let close = &other.connections[i];
             let Some(&j) = self.open.get(&close.cid) else { continue };
             let accept = &mut self.connections[j];
-            if in_order(accept.opened, close.closed) {
+            if in_order(accept.opened.get(), close.closed.get()) {
                 accept.closed = close.closed;
                 accept.messages = close.messages;
                 accept.duration = close.duration;
@@ -1302,7 +1308,7 @@ impl Tally {
             let Some(&j) = self.orphans_by_cid.get(cid) else { continue };
             let accept = &other.connections[i];
             let close = &mut self.connections[j];
-            if in_order(accept.opened, close.closed) {
+            if in_order(accept.opened.get(), close.closed.get()) {
                 close.opened = accept.opened;
                 close.tid = close.tid.or(accept.tid);
                 close.origin = accept.origin;

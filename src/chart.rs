@@ -180,7 +180,8 @@ pub fn series_from_dataset(data: &Dataset, buckets: usize) -> ChartSeries {
     let start = first.div_euclid(bucket_ms) * bucket_ms;
     let n = ((last - start) / bucket_ms + 1) as usize;
     let mut out = vec![Bucket::default(); n];
-    let slot = |m: &Message| Some(((m.time? - start) / bucket_ms) as usize);
+    let slot =
+        |m: &Message| Some(((m.time.get()? - start) / bucket_ms) as usize);
     let steps = STEPS.map(|(step, _)| step);
     step_values_by_slot(&data.messages, steps, slot, |i, [r, d, s], run| {
         out[i].messages += run.messages;
@@ -247,7 +248,7 @@ fn histograms_of(data: &Dataset) -> (Vec<Histogram>, u64) {
     let mut bins = BinCache::new();
     let mut untimed = 0;
     for m in &data.messages {
-        untimed += u64::from(m.time.is_none());
+        untimed += u64::from(m.time.get().is_none());
         for ((step, _), h) in STEPS.iter().zip(&mut out) {
             if let Some(v) = step.of(m) {
                 h.counts[bins.bin(v)] += 1;

@@ -12,22 +12,23 @@
 
 use crate::parse::fields::{self, KeyPlan, Millis};
 use crate::symbols::{Sym, Symbols};
-use crate::timing::Timing;
+use crate::timing::{MaybeSeconds, Timing};
 use serde::Serialize;
 
 /// A connection id (`cid`) in a compact form that needs no allocation.
 ///
 /// NPE writes numeric ids (`875`) in older logs and `Upstream-<UUID>` /
 /// `Downstream-<UUID>` in newer ones; both are stored as numbers and
-/// written back exactly. Anything else (masked `#####`, upper-case hex)
-/// is interned.
+/// written back exactly. Anything else (masked `#####`, upper-case hex,
+/// a number of 2³² or more) is interned. No variant holds a 64-bit
+/// number, so a cid aligns to four bytes and takes twenty.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Cid {
     /// No cid, or `cid=<>`.
     #[default]
     None,
-    /// A numeric id.
-    Numeric(u64),
+    /// A numeric id below 2³².
+    Numeric(u32),
     /// `Upstream-<UUID>`, the sending side's connection.
     Upstream(Uuid),
     /// `Downstream-<UUID>`, the forward connection.
@@ -42,11 +43,11 @@ impl Cid {
         if value.is_empty() {
             return Cid::None;
         }
-        if let Some(n) = fields::parse_count(value).filter(|_| value[0] != b'0')
-        {
-            if !value.contains(&b',') {
-                return Cid::Numeric(n);
-            }
+        let number = fields::parse_count(value)
+            .filter(|_| value[0] != b'0' && !value.contains(&b','))
+            .and_then(|n| u32::try_from(n).ok());
+        if let Some(n) = number {
+            return Cid::Numeric(n);
         }
         let uuids = &mut symbols.uuids;
         if let Some(uuid) =
@@ -224,6 +225,41 @@ impl Outcome {
     }
 }
 
+/// A time that may be absent, in eight bytes where `Option<Millis>`
+/// takes sixteen: every message and connection record holds one or two,
+/// and a million of each are kept at once. [`Millis::MIN`] stands for
+/// absent; no time read from a log comes near it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Stamp(Millis);
+
+impl Stamp {
+    /// No time.
+    pub const NONE: Stamp = Stamp(Millis::MIN);
+
+    /// A time, or none.
+    pub fn new(time: Option<Millis>) -> Stamp {
+        debug_assert!(time != Some(Millis::MIN), "an impossible time");
+        time.map_or(Stamp::NONE, Stamp)
+    }
+
+    /// The time, if there is one.
+    pub fn get(self) -> Option<Millis> {
+        (self != Stamp::NONE).then_some(self.0)
+    }
+}
+
+impl Default for Stamp {
+    fn default() -> Stamp {
+        Stamp::NONE
+    }
+}
+
+impl std::fmt::Debug for Stamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
 /// Where a line came from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Origin {
@@ -243,7 +279,7 @@ pub struct Origin {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Message {
     /// When the record was written (UTC), if the line had a time.
-    pub time: Option<Millis>,
+    pub time: Stamp,
     /// Where the record is.
     pub origin: Origin,
     /// Complete or error.
@@ -287,7 +323,7 @@ impl Message {
         symbols: &mut Symbols,
     ) -> Message {
         let mut m = Message {
-            time,
+            time: Stamp::new(time),
             origin,
             outcome,
             timing: Timing::default(),
@@ -414,15 +450,15 @@ pub struct Connection {
     /// Thread id, from `tid`.
     pub tid: Option<u32>,
     /// When the connection was accepted (1201), if seen.
-    pub opened: Option<Millis>,
+    pub opened: Stamp,
     /// When the session closed (1205), if seen.
-    pub closed: Option<Millis>,
+    pub closed: Stamp,
     /// The upstream host, from `remote` of 1201 or 1205.
     pub remote: Sym,
     /// Messages carried, from `messages` of 1205.
     pub messages: Option<u32>,
     /// Session length in seconds, from `time` of 1205.
-    pub duration: Option<f64>,
+    pub duration: MaybeSeconds,
     /// Where the first record of the connection is.
     pub origin: Origin,
 }
@@ -444,7 +480,12 @@ mod tests {
         );
         assert!(align_of::<Message>() <= 8);
         assert!(align_of::<Connection>() <= 8);
-        assert!(size_of::<Cid>() <= 24);
+        assert!(size_of::<Cid>() <= 20);
+        // Times absent as a sentinel, not as an `Option`'s tag.
+        assert_eq!(size_of::<Stamp>(), 8);
+        assert_eq!(size_of::<MaybeSeconds>(), 8);
+        assert!(size_of::<Message>() <= 160);
+        assert!(size_of::<Connection>() <= 88);
     }
 
     const KB160660: &str = "tid=27 cid=Upstream-6d756ad9 message_id=<a@b> \
@@ -484,6 +525,9 @@ mod tests {
             "Upstream-XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX",
             "#####",
             "007",
+            "4294967295",
+            "4294967296",
+            "18446744073709551616",
         ] {
             let cid = Cid::from_bytes(text.as_bytes(), &mut symbols);
             assert_eq!(cid.to_text(&symbols), text);
@@ -510,7 +554,20 @@ mod tests {
         assert_eq!(cid.to_text(&symbols), text);
         let cid = Cid::from_bytes(b"875", &mut symbols);
         assert_eq!(cid, Cid::Numeric(875));
+        let cid = Cid::from_bytes(b"4294967296", &mut symbols);
+        assert!(matches!(cid, Cid::Text(_)), "past u32: kept as text");
         assert_eq!(Cid::from_bytes(b"", &mut symbols), Cid::None);
+    }
+
+    #[test]
+    fn stamps_keep_every_time_and_its_absence() {
+        for time in
+            [None, Some(0), Some(-1), Some(1_780_000_000_000), Some(i64::MAX)]
+        {
+            assert_eq!(Stamp::new(time).get(), time);
+        }
+        assert_eq!(Stamp::default(), Stamp::NONE);
+        assert_eq!(format!("{:?}", Stamp::new(Some(5))), "Some(5)");
     }
 
     #[test]

@@ -203,7 +203,7 @@ impl MessageRow {
     pub fn from_message(data: &Dataset, m: &Message) -> MessageRow {
         let s = |sym| data.symbols.resolve(sym).to_string();
         MessageRow {
-            time: m.time,
+            time: m.time.get(),
             file: data.file_name(m.origin).to_string(),
             line: m.origin.line,
             outcome: m.outcome.as_str(),

@@ -320,9 +320,9 @@ pub fn time_range(data: &Dataset) -> Option<(Millis, Millis)> {
     debug_assert!(data
         .messages
         .iter()
-        .is_sorted_by_key(|m| (m.time.is_none(), m.time)));
-    let first_message = data.messages.first().and_then(|m| m.time);
-    let last_message = data.messages.iter().rev().find_map(|m| m.time);
+        .is_sorted_by_key(|m| (m.time.get().is_none(), m.time.get())));
+    let first_message = data.messages.first().and_then(|m| m.time.get());
+    let last_message = data.messages.iter().rev().find_map(|m| m.time.get());
     let minutes = &data.error_minutes;
     let first_minute = minutes.first_key_value().map(|(&t, _)| t);
     let last_minute = minutes.last_key_value().map(|(&t, _)| t);
@@ -348,7 +348,7 @@ fn minutes_of(data: &Dataset) -> Vec<Minute> {
             ..Minute::default()
         })
         .collect();
-    let slot = |m: &Message| index_of(first, n, m.time?);
+    let slot = |m: &Message| index_of(first, n, m.time.get()?);
     let steps = [Step::Receive, Step::Detection, Step::Send];
     step_values_by_slot(&data.messages, steps, slot, |i, [r, d, s], run| {
         minutes[i].messages += run.messages;
@@ -522,7 +522,7 @@ mod tests {
     fn step_values_come_one_run_of_slots_at_a_time() {
         let data = messages_at(&[(0, 3.0), (0, 1.0), (2, 5.0), (3, 2.0)]);
         let mut runs = Vec::new();
-        let slot = |m: &Message| m.time.map(|t| minute_of(t) as usize);
+        let slot = |m: &Message| m.time.get().map(|t| minute_of(t) as usize);
         step_values_by_slot(
             &data.messages,
             [Step::Receive],

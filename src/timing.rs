@@ -62,38 +62,53 @@ impl Artifact {
 }
 
 /// Seconds that may be absent, in eight bytes where `Option<f64>` takes
-/// sixteen: a message holds four of them, and a million messages are
-/// kept at once. NaN stands for absent; no time can be NaN, since each is
-/// read from digits or computed from such.
+/// sixteen: a message holds four of them, a connection one, and a
+/// million of each are kept at once. NaN stands for absent; no time can
+/// be NaN, since each is read from digits or computed from such.
 #[derive(Clone, Copy)]
-struct Packed(f64);
+pub struct MaybeSeconds(f64);
 
-impl Packed {
-    const NONE: Packed = Packed(f64::NAN);
+impl MaybeSeconds {
+    /// No value.
+    pub const NONE: MaybeSeconds = MaybeSeconds(f64::NAN);
 
-    fn new(value: Option<f64>) -> Packed {
+    /// A value, or none.
+    pub fn new(value: Option<f64>) -> MaybeSeconds {
         debug_assert!(!value.is_some_and(f64::is_nan), "a NaN time");
-        value.map_or(Packed::NONE, Packed)
+        value.map_or(MaybeSeconds::NONE, MaybeSeconds)
     }
 
-    fn get(self) -> Option<f64> {
+    /// The value, if there is one.
+    pub fn get(self) -> Option<f64> {
         (!self.0.is_nan()).then_some(self.0)
     }
 }
 
-impl Default for Packed {
-    fn default() -> Packed {
-        Packed::NONE
+impl Default for MaybeSeconds {
+    fn default() -> MaybeSeconds {
+        MaybeSeconds::NONE
+    }
+}
+
+impl PartialEq for MaybeSeconds {
+    fn eq(&self, other: &MaybeSeconds) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl std::fmt::Debug for MaybeSeconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
     }
 }
 
 /// The timing of one message, in seconds.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Timing {
-    receive: Packed,
-    detection: Packed,
-    total: Packed,
-    send: Packed,
+    receive: MaybeSeconds,
+    detection: MaybeSeconds,
+    total: MaybeSeconds,
+    send: MaybeSeconds,
     /// Why some of these are not to be trusted, if they are not.
     pub artifact: Option<Artifact>,
 }
@@ -106,10 +121,10 @@ impl Timing {
         total: Option<f64>,
     ) -> Timing {
         let mut t = Timing {
-            receive: Packed::new(receive),
-            detection: Packed::new(detection),
-            total: Packed::new(total),
-            send: Packed::NONE,
+            receive: MaybeSeconds::new(receive),
+            detection: MaybeSeconds::new(detection),
+            total: MaybeSeconds::new(total),
+            send: MaybeSeconds::NONE,
             artifact: None,
         };
         if receive.is_some_and(|r| r >= EPOCH_RECEIVE_SECONDS) {
@@ -130,9 +145,9 @@ impl Timing {
         if let (Some(r), Some(d), Some(m)) = (receive, detection, total) {
             let send = m - r - d;
             if send >= 0.0 {
-                t.send = Packed(round_centis(send));
+                t.send = MaybeSeconds(round_centis(send));
             } else if send > -SEND_ROUNDING_SECONDS {
-                t.send = Packed(0.0);
+                t.send = MaybeSeconds(0.0);
             } else {
                 t.artifact = Some(Artifact::NegativeSend);
             }
@@ -164,28 +179,6 @@ impl Timing {
     /// Whether receive and detection can enter the statistics.
     pub fn has_trusted_parts(&self) -> bool {
         !self.artifact.is_some_and(Artifact::is_pipelining_artifact)
-    }
-}
-
-impl PartialEq for Timing {
-    fn eq(&self, other: &Timing) -> bool {
-        self.receive() == other.receive()
-            && self.detection() == other.detection()
-            && self.total() == other.total()
-            && self.send() == other.send()
-            && self.artifact == other.artifact
-    }
-}
-
-impl std::fmt::Debug for Timing {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Timing")
-            .field("receive", &self.receive())
-            .field("detection", &self.detection())
-            .field("total", &self.total())
-            .field("send", &self.send())
-            .field("artifact", &self.artifact)
-            .finish()
     }
 }
 

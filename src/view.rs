@@ -134,7 +134,7 @@ impl<'a> Matcher<'a> {
 
     fn keeps(&mut self, m: &Message) -> bool {
         let f = self.filter;
-        let time_ok = match m.time {
+        let time_ok = match m.time.get() {
             Some(t) => f.in_window(t),
             None => !f.has_window(),
         };
@@ -233,7 +233,9 @@ pub fn filtered(
             data.connections
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| filter.meets_window(c.opened, c.closed))
+                .filter(|(_, c)| {
+                    filter.meets_window(c.opened.get(), c.closed.get())
+                })
                 .map(|(i, _)| i),
         ),
         hosts: data
@@ -744,7 +746,7 @@ mod tests {
     }
 
     fn minute(data: &Dataset, n: i64) -> Millis {
-        data.messages[0].time.expect("timed") - 10_000 + n * 60_000
+        data.messages[0].time.get().expect("timed") - 10_000 + n * 60_000
     }
 
     #[test]

@@ -598,10 +598,10 @@ impl ConnectionStory {
         ConnectionStory {
             cid: c.cid.to_text(&data.symbols),
             remote: data.symbols.resolve(c.remote).to_string(),
-            opened: c.opened,
-            closed: c.closed,
+            opened: c.opened.get(),
+            closed: c.closed.get(),
             messages: c.messages,
-            duration: c.duration,
+            duration: c.duration.get(),
             file_index: c.origin.file,
             line: c.origin.line,
             offset: c.origin.offset,

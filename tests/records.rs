@@ -61,14 +61,15 @@ fn rotated_files_given_newest_first_come_out_in_time_order() {
     let files = rotated_files();
     let first_file_first = files.first().map(|(name, _)| name.clone());
     let data = reading_of(&files).finish();
-    let times: Vec<_> = data.messages.iter().map(|m| m.time).collect();
+    let times: Vec<_> = data.messages.iter().map(|m| m.time.get()).collect();
     assert!(times.iter().all(Option::is_some));
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "messages in order");
     // The newest file was read first, so its records were moved.
     let last = &data.messages[data.messages.len() - 1];
     let newest = data.file_name(last.origin);
     assert_eq!(Some(newest.to_string()), first_file_first);
-    let opened = data.connections.iter().map(|c| c.opened.or(c.closed));
+    let opened =
+        data.connections.iter().map(|c| c.opened.get().or(c.closed.get()));
     let timed: Vec<_> = opened.take_while(Option::is_some).collect();
     assert!(timed.windows(2).all(|w| w[0] <= w[1]), "connections in order");
 }
@@ -168,7 +169,7 @@ fn messages_take_the_host_their_thread_forwarded_to() {
 fn partition_points_match_a_walk() {
     let data = reading_of(&rotated_files()).finish();
     let times: Vec<i64> =
-        data.messages.iter().map(|m| m.time.unwrap()).collect();
+        data.messages.iter().map(|m| m.time.get().unwrap()).collect();
     let (first, last) = (times[0], times[times.len() - 1]);
     let probes =
         [first - 1, first, first + 1, times[SEGMENT_LEN], last, last + 1];
@@ -177,8 +178,9 @@ fn partition_points_match_a_walk() {
         .chain((0..50).map(|i| first + (last - first) * i / 49));
     for t in probes {
         let walked = times.iter().filter(|&&m| m < t).count();
-        let searched =
-            data.messages.partition_point(|m| m.time.is_some_and(|m| m < t));
+        let searched = data
+            .messages
+            .partition_point(|m| m.time.get().is_some_and(|m| m < t));
         assert_eq!(searched, walked, "before {t}");
     }
 }

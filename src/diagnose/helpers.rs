@@ -227,7 +227,7 @@ pub fn when(data: &Dataset, windows: &[Window]) -> String {
 pub fn logged_at(data: &Dataset, m: &Message) -> String {
     let place =
         format!("{}, line {}", data.file_name(m.origin), count(m.origin.line));
-    match m.time {
+    match m.time.get() {
         Some(t) => format!("logged at {} ({place})", data.zone.format(t)),
         None => format!("logged without a time ({place})"),
     }
@@ -297,7 +297,7 @@ pub fn forward_outage_windows(
     unavailable: &[&Message],
 ) -> Vec<Window> {
     let events = event_minutes(data, FORWARD_CODES).into_iter().map(|m| m.0);
-    let replies = unavailable.iter().filter_map(|m| m.time);
+    let replies = unavailable.iter().filter_map(|m| m.time.get());
     windows_from_minutes(events.chain(replies))
 }
 
@@ -438,12 +438,12 @@ pub fn spell<'a>(
     let mut hits = Vec::new();
     let mut per_minute = MinuteCounts::default();
     for m in &data.messages {
-        if m.time.is_some_and(|t| within(skip, t)) {
+        if m.time.get().is_some_and(|t| within(skip, t)) {
             continue;
         }
         let Some(hit) = symptom(m) else { continue };
         measured += 1;
-        if let Some(t) = m.time {
+        if let Some(t) = m.time.get() {
             per_minute.add(minute_of(t), hit);
         }
         if hit {
@@ -466,7 +466,7 @@ pub fn spell<'a>(
                 && slow_in_window(&hits, w) >= MIN_SLOW_MESSAGES
         })
         .collect();
-    let all = windows_from_minutes(hits.iter().filter_map(|m| m.time));
+    let all = windows_from_minutes(hits.iter().filter_map(|m| m.time.get()));
     Spell { measured, hits, sustained, all }
 }
 
@@ -511,7 +511,9 @@ impl MinuteCounts {
 
 /// How many of the messages were logged inside the window.
 pub fn slow_in_window(slow: &[&Message], w: &Window) -> usize {
-    slow.iter().filter(|m| m.time.is_some_and(|t| within(&[*w], t))).count()
+    slow.iter()
+        .filter(|m| m.time.get().is_some_and(|t| within(&[*w], t)))
+        .count()
 }
 
 /// The kept slowest messages of a step (with their lines) that are slow

@@ -135,7 +135,8 @@ fn is_unresolved(data: &Dataset) -> bool {
 fn messages_in(data: &Dataset, windows: &[Window]) -> u64 {
     let inside =
         |t: Millis| windows.iter().any(|w| w.first <= t && t <= w.last);
-    data.messages.iter().filter(|m| m.time.is_some_and(inside)).count() as u64
+    data.messages.iter().filter(|m| m.time.get().is_some_and(inside)).count()
+        as u64
 }
 
 fn next_steps() -> Vec<String> {

@@ -141,7 +141,7 @@ fn empty_sessions(data: &Dataset, windows: &[Window]) -> u64 {
     data.connections
         .iter()
         .filter(|c| c.messages == Some(0))
-        .filter(|c| match c.closed {
+        .filter(|c| match c.closed.get() {
             Some(t) => windows.is_empty() || within(windows, t),
             None => true,
         })
@@ -159,7 +159,7 @@ fn cited_message<'a>(
         .iter()
         .filter(|(step, _)| *step == Step::Send)
         .flat_map(|(_, kept)| kept)
-        .filter(|k| k.message.time.is_none_or(|t| within(windows, t)))
+        .filter(|k| k.message.time.get().is_none_or(|t| within(windows, t)))
         .find(|k| Step::Send.of(&k.message) >= Some(CITED_SEND_SECONDS))
 }
 
@@ -230,7 +230,7 @@ fn evidence(
 /// by two binary searches.
 fn messages_in(data: &Dataset, windows: &[Window]) -> Vec<u64> {
     let before = |t: Millis| {
-        data.messages.partition_point(|m| m.time.is_some_and(|m| m < t))
+        data.messages.partition_point(|m| m.time.get().is_some_and(|m| m < t))
     };
     let count = |w: &Window| before(w.last.saturating_add(1)) - before(w.first);
     windows.iter().map(|w| count(w) as u64).collect()

@@ -32,8 +32,8 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
         evidence: Vec::new(),
         samples: Vec::new(),
         windows: Vec::new(),
-        first: cx.data.messages.first().and_then(|m| m.time),
-        last: cx.data.messages.iter().rev().find_map(|m| m.time),
+        first: cx.data.messages.first().and_then(|m| m.time.get()),
+        last: cx.data.messages.iter().rev().find_map(|m| m.time.get()),
         next_steps: vec![
             "If mail still queues, look at the upstream MTA's queue and its \
              connection to NPE."

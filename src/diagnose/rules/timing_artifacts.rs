@@ -48,7 +48,7 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
                     || k == crate::timing::Artifact::NegativeSend
             })
         })
-        .filter_map(|m| m.time);
+        .filter_map(|m| m.time.get());
     let windows = windows_from_minutes(times);
     let mut f = finding(
         ID,
