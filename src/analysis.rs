@@ -1051,7 +1051,7 @@ impl Tally {
                     list, outcome, rec.time, origin, symbols,
                 );
                 if let Some(host) =
-                    m.tid.and_then(|t| self.thread_downstream.get(t))
+                    m.tid.get().and_then(|t| self.thread_downstream.get(t))
                 {
                     m.downstream = host;
                 }

@@ -260,6 +260,59 @@ impl std::fmt::Debug for Stamp {
     }
 }
 
+/// A whole number that may be absent, in its own size where an `Option`
+/// takes twice that: a message holds four of them, and a million
+/// messages are kept at once. The type's largest value stands for
+/// absent; no size, count, thread id or reply code NPE writes reaches
+/// it, and one that did would read as absent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct MaybeNumber<T: Whole>(T);
+
+/// The unsigned integers a [`MaybeNumber`] holds.
+pub trait Whole: Copy + Eq + std::fmt::Debug {
+    /// The largest value, which stands for absent.
+    const MAX: Self;
+}
+
+impl Whole for u16 {
+    const MAX: u16 = u16::MAX;
+}
+
+impl Whole for u32 {
+    const MAX: u32 = u32::MAX;
+}
+
+impl Whole for u64 {
+    const MAX: u64 = u64::MAX;
+}
+
+impl<T: Whole> MaybeNumber<T> {
+    /// No number.
+    pub const NONE: MaybeNumber<T> = MaybeNumber(T::MAX);
+
+    /// A number, or none.
+    pub fn new(value: Option<T>) -> MaybeNumber<T> {
+        value.map_or(Self::NONE, MaybeNumber)
+    }
+
+    /// The number, if there is one.
+    pub fn get(self) -> Option<T> {
+        (self != Self::NONE).then_some(self.0)
+    }
+}
+
+impl<T: Whole> Default for MaybeNumber<T> {
+    fn default() -> MaybeNumber<T> {
+        Self::NONE
+    }
+}
+
+impl<T: Whole> std::fmt::Debug for MaybeNumber<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
 /// Where a line came from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Origin {
@@ -287,13 +340,13 @@ pub struct Message {
     /// The timings (`rtime`, `dtime`, `mtime`, and send).
     pub timing: Timing,
     /// Size in bytes, from `size`.
-    pub size: Option<u64>,
+    pub size: MaybeNumber<u64>,
     /// Envelope recipients, from `recipient_count`.
-    pub recipients: Option<u32>,
+    pub recipients: MaybeNumber<u32>,
     /// Domain of the envelope sender, from `sender`.
     pub sender_domain: Sym,
     /// SMTP reply code, from `code`.
-    pub code: Option<u16>,
+    pub code: MaybeNumber<u16>,
     /// Enhanced status, from `estatus`.
     pub estatus: Sym,
     /// DLP's verdict (not the delivery outcome), from `disposition`.
@@ -304,7 +357,7 @@ pub struct Message {
     /// Why the message failed, from `reason` (message errors only).
     pub reason: Sym,
     /// Thread id, from `tid`.
-    pub tid: Option<u32>,
+    pub tid: MaybeNumber<u32>,
     /// Connection id, from `cid`.
     pub cid: Cid,
     /// Downstream MTA host, from the thread's last forward connection.
@@ -327,15 +380,15 @@ impl Message {
             origin,
             outcome,
             timing: Timing::default(),
-            size: None,
-            recipients: None,
+            size: MaybeNumber::NONE,
+            recipients: MaybeNumber::NONE,
             sender_domain: Sym::NONE,
-            code: None,
+            code: MaybeNumber::NONE,
             estatus: Sym::NONE,
             disposition: Sym::NONE,
             reply: Sym::NONE,
             reason: Sym::NONE,
-            tid: None,
+            tid: MaybeNumber::NONE,
             cid: Cid::None,
             downstream: Sym::NONE,
             null_sender: false,
@@ -346,27 +399,30 @@ impl Message {
         let number = |v: Option<&[u8]>| v.and_then(fields::parse_number);
         let (rtime, dtime, mtime) =
             (number(rtime), number(dtime), number(mtime));
-        m.size = size.and_then(fields::parse_count);
-        m.recipients = recipients
-            .and_then(fields::parse_count)
-            .and_then(|n| u32::try_from(n).ok());
+        m.size = MaybeNumber::new(size.and_then(fields::parse_count));
+        m.recipients = MaybeNumber::new(
+            recipients
+                .and_then(fields::parse_count)
+                .and_then(|n| u32::try_from(n).ok()),
+        );
         if let Some(sender) = sender {
             m.null_sender = sender.is_empty();
             if let Some(domain) = fields::domain_of(sender) {
                 m.sender_domain = intern_lower(domain, symbols);
             }
         }
-        m.code = code
-            .and_then(fields::parse_count)
-            .and_then(|n| u16::try_from(n).ok());
+        m.code = MaybeNumber::new(
+            code.and_then(fields::parse_count)
+                .and_then(|n| u16::try_from(n).ok()),
+        );
         m.estatus = estatus.map_or(Sym::NONE, |v| symbols.intern(v));
         m.disposition = disposition.map_or(Sym::NONE, |v| symbols.intern(v));
         let reply = text.unwrap_or(b"");
         m.reason = reason.map_or(Sym::NONE, |v| symbols.intern(v));
-        m.tid = tid.and_then(tid_of);
+        m.tid = MaybeNumber::new(tid.and_then(tid_of));
         m.cid = cid.map_or(Cid::None, |v| Cid::from_bytes(v, symbols));
         m.timing = Timing::from_logged(rtime, dtime, mtime);
-        if outcome == Outcome::Error || m.code.is_some_and(|c| c >= 300) {
+        if outcome == Outcome::Error || m.code.get().is_some_and(|c| c >= 300) {
             m.reply = symbols.intern(truncate(reply, MAX_REPLY_BYTES));
         }
         m
@@ -375,7 +431,8 @@ impl Message {
     /// Whether the next hop refused the message (a 4xx or 5xx reply, or
     /// a message error).
     pub fn is_rejected(&self) -> bool {
-        self.outcome == Outcome::Error || self.code.is_some_and(|c| c >= 400)
+        self.outcome == Outcome::Error
+            || self.code.get().is_some_and(|c| c >= 400)
     }
 }
 
@@ -481,10 +538,11 @@ mod tests {
         assert!(align_of::<Message>() <= 8);
         assert!(align_of::<Connection>() <= 8);
         assert!(size_of::<Cid>() <= 20);
-        // Times absent as a sentinel, not as an `Option`'s tag.
+        // Values absent as a sentinel, not as an `Option`'s tag.
         assert_eq!(size_of::<Stamp>(), 8);
         assert_eq!(size_of::<MaybeSeconds>(), 8);
-        assert!(size_of::<Message>() <= 160);
+        assert_eq!(size_of::<MaybeNumber<u16>>(), 2);
+        assert!(size_of::<Message>() <= 136);
         assert!(size_of::<Connection>() <= 88);
     }
 
@@ -504,13 +562,13 @@ mod tests {
             Origin::default(),
             &mut symbols,
         );
-        assert_eq!(m.size, Some(123_456));
-        assert_eq!(m.recipients, Some(3));
-        assert_eq!(m.code, Some(250));
+        assert_eq!(m.size.get(), Some(123_456));
+        assert_eq!(m.recipients.get(), Some(3));
+        assert_eq!(m.code.get(), Some(250));
         assert_eq!(m.timing.send(), Some(89.53));
         assert_eq!(symbols.resolve(m.sender_domain), "example.com");
         assert_eq!(symbols.resolve(m.disposition), "PASS");
-        assert_eq!(m.tid, Some(27));
+        assert_eq!(m.tid.get(), Some(27));
         assert!(m.reply.is_none(), "2xx reply texts are not kept");
         assert!(!m.is_rejected());
     }
@@ -560,7 +618,7 @@ mod tests {
     }
 
     #[test]
-    fn stamps_keep_every_time_and_its_absence() {
+    fn packed_values_keep_every_value_and_their_absence() {
         for time in
             [None, Some(0), Some(-1), Some(1_780_000_000_000), Some(i64::MAX)]
         {
@@ -568,6 +626,14 @@ mod tests {
         }
         assert_eq!(Stamp::default(), Stamp::NONE);
         assert_eq!(format!("{:?}", Stamp::new(Some(5))), "Some(5)");
+        for n in [None, Some(0), Some(421), Some(u16::MAX - 1)] {
+            assert_eq!(MaybeNumber::new(n).get(), n);
+        }
+        assert_eq!(
+            MaybeNumber::new(Some(u64::MAX - 1)).get(),
+            Some(u64::MAX - 1)
+        );
+        assert_eq!(MaybeNumber::<u32>::default().get(), None);
     }
 
     #[test]
@@ -606,8 +672,8 @@ mod tests {
             Origin::default(),
             &mut symbols,
         );
-        assert_eq!(m.size, None);
-        assert_eq!(m.code, Some(541));
+        assert_eq!(m.size.get(), None);
+        assert_eq!(m.code.get(), Some(541));
         assert_eq!(symbols.resolve(m.reply), "5.4.1 Content blocked");
         assert_eq!(symbols.resolve(m.reason), "Message not accepted");
         assert!(m.is_rejected());

@@ -140,21 +140,21 @@ impl<'a> Matcher<'a> {
         };
         time_ok
             && f.host.as_deref().is_none_or(|h| self.text(m.downstream) == h)
-            && f.code.is_none_or(|c| m.code == Some(c))
+            && f.code.is_none_or(|c| m.code.get() == Some(c))
             && f.disposition
                 .as_deref()
                 .is_none_or(|d| self.text(m.disposition) == d)
             && f.sender_domain.as_deref().is_none_or(|d| {
                 self.text(m.sender_domain).eq_ignore_ascii_case(d)
             })
-            && f.min_size.is_none_or(|n| m.size.is_some_and(|s| s >= n))
-            && f.max_size.is_none_or(|n| m.size.is_some_and(|s| s <= n))
+            && f.min_size.is_none_or(|n| m.size.get().is_some_and(|s| s >= n))
+            && f.max_size.is_none_or(|n| m.size.get().is_some_and(|s| s <= n))
             && self.searched(m)
     }
 
     fn searched(&mut self, m: &Message) -> bool {
         let Some(re) = &self.search else { return true };
-        if m.code.is_some_and(|c| re.is_match(&c.to_string())) {
+        if m.code.get().is_some_and(|c| re.is_match(&c.to_string())) {
             return true;
         }
         let syms = [
@@ -506,7 +506,7 @@ fn rankings(m: &Message) -> [Option<f64>; 5] {
         Step::Detection.of(m),
         Step::Send.of(m),
         Step::Total.of(m),
-        m.size.map(|s| s as f64),
+        m.size.get().map(|s| s as f64),
     ]
 }
 
@@ -603,7 +603,7 @@ fn codes_of<'a>(kept: impl Iterator<Item = &'a Message>) -> Vec<CodeCount> {
     // a map, over a million messages.
     let mut tally = vec![(0u64, 0u64); usize::from(u16::MAX) + 2];
     for m in kept {
-        let slot = &mut tally[m.code.map_or(0, |c| usize::from(c) + 1)];
+        let slot = &mut tally[m.code.get().map_or(0, |c| usize::from(c) + 1)];
         slot.0 += 1;
         slot.1 += u64::from(m.is_rejected());
     }
@@ -654,7 +654,7 @@ pub fn facets_of(data: &Dataset) -> Facets {
             let n = &mut by_symbol[sym.index()][facet];
             *n = n.saturating_add(1);
         }
-        if let Some(c) = m.code {
+        if let Some(c) = m.code.get() {
             let n = &mut codes[usize::from(c)];
             *n = n.saturating_add(1);
         }

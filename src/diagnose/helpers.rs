@@ -335,7 +335,7 @@ pub const FORWARD_CODES: &[EventCode] =
 /// Whether a message got NPE's own "forwarding agent unavailable" reply
 /// (`421 4.4.1`).
 pub fn is_forwarding_unavailable(data: &Dataset, m: &Message) -> bool {
-    if m.code != Some(421) {
+    if m.code.get() != Some(421) {
         return false;
     }
     let estatus = data.symbols.resolve(m.estatus);

@@ -109,7 +109,8 @@ struct Group<'a> {
 fn reply_groups<'a>(data: &Dataset, hits: &[&'a Message]) -> Vec<Group<'a>> {
     let mut groups: Vec<Group<'a>> = Vec::new();
     for m in hits {
-        let code = m.code.map_or("no code".to_string(), |c| c.to_string());
+        let code =
+            m.code.get().map_or("no code".to_string(), |c| c.to_string());
         let text = data.symbols.resolve(m.reply).to_string();
         match groups.iter_mut().find(|g| g.code == code && g.text == text) {
             Some(g) => g.messages.push(m),
@@ -172,8 +173,11 @@ fn reason_of(data: &Dataset, m: &Message) -> String {
 }
 
 fn evidence(s: &Spell<'_>, groups: &[Group<'_>]) -> Vec<String> {
-    let permanent =
-        s.hits.iter().filter(|m| m.code.is_some_and(|c| c >= 500)).count();
+    let permanent = s
+        .hits
+        .iter()
+        .filter(|m| m.code.get().is_some_and(|c| c >= 500))
+        .count();
     let mut out = vec![format!(
         "{} refused: {} permanently (5xx, bounced to the sender), {} \
          otherwise (4xx or no code, retried or failed in NPE)",

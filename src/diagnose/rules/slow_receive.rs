@@ -65,7 +65,8 @@ pub fn check(cx: &Context<'_>) -> Option<Finding> {
 }
 
 fn large_count(s: &Slowness<'_>) -> u64 {
-    s.slow.iter().filter(|m| m.size >= Some(LARGE_MESSAGE_BYTES)).count() as u64
+    s.slow.iter().filter(|m| m.size.get() >= Some(LARGE_MESSAGE_BYTES)).count()
+        as u64
 }
 
 fn explanation(
@@ -99,9 +100,13 @@ fn explanation(
 
 fn size_evidence(data: &Dataset, s: &Slowness<'_>, large: u64) -> String {
     let mut slow: Vec<f64> =
-        s.slow.iter().filter_map(|m| m.size).map(|b| b as f64).collect();
-    let mut all: Vec<f64> =
-        data.messages.iter().filter_map(|m| m.size).map(|b| b as f64).collect();
+        s.slow.iter().filter_map(|m| m.size.get()).map(|b| b as f64).collect();
+    let mut all: Vec<f64> = data
+        .messages
+        .iter()
+        .filter_map(|m| m.size.get())
+        .map(|b| b as f64)
+        .collect();
     slow.sort_by(f64::total_cmp);
     all.sort_by(f64::total_cmp);
     format!(
