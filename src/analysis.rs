@@ -19,7 +19,7 @@
 use crate::decode::{Decoder, Encoding};
 use crate::event::EventCode;
 use crate::message::{
-    tid_of, Cid, Connection, Message, Origin, Outcome, Stamp,
+    tid_of, Cid, Connection, MaybeNumber, Message, Origin, Outcome, Stamp,
 };
 use crate::overlap::{self, Seconds};
 use crate::parse::fields::{self, Fields, KeyPlan, Millis};
@@ -1167,11 +1167,11 @@ impl Tally {
         let index = self.connections.len();
         self.connections.push(Connection {
             cid,
-            tid,
+            tid: MaybeNumber::new(tid),
             opened: Stamp::new(time),
             closed: Stamp::NONE,
             remote,
-            messages: None,
+            messages: MaybeNumber::NONE,
             duration: MaybeSeconds::NONE,
             origin,
         });
@@ -1203,11 +1203,11 @@ impl Tally {
                 self.orphans.push(self.connections.len());
                 self.connections.push(Connection {
                     cid,
-                    tid,
+                    tid: MaybeNumber::new(tid),
                     opened: Stamp::NONE,
                     closed: Stamp::NONE,
                     remote,
-                    messages: None,
+                    messages: MaybeNumber::NONE,
                     duration: MaybeSeconds::NONE,
                     origin,
                 });
@@ -1216,7 +1216,7 @@ impl Tally {
         };
         let c = &mut self.connections[index];
         c.closed = Stamp::new(time);
-        c.messages = messages;
+        c.messages = MaybeNumber::new(messages);
         c.duration = MaybeSeconds::new(duration);
         if c.remote.is_none() {
             c.remote = remote;
@@ -1310,7 +1310,8 @@ impl Tally {
             let close = &mut self.connections[j];
             if in_order(accept.opened.get(), close.closed.get()) {
                 close.opened = accept.opened;
-                close.tid = close.tid.or(accept.tid);
+                close.tid =
+                    MaybeNumber::new(close.tid.get().or(accept.tid.get()));
                 close.origin = accept.origin;
                 if close.remote.is_none() {
                     close.remote = accept.remote;

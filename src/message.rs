@@ -225,70 +225,44 @@ impl Outcome {
     }
 }
 
-/// A time that may be absent, in eight bytes where `Option<Millis>`
-/// takes sixteen: every message and connection record holds one or two,
-/// and a million of each are kept at once. [`Millis::MIN`] stands for
-/// absent; no time read from a log comes near it.
+/// A number that may be absent, in its own size where an `Option` takes
+/// twice that: a message holds five of them and a connection four, and
+/// a million of each are kept at once. One value of the type stands for
+/// absent, one no log writes: the smallest time, the largest size,
+/// count, thread id or reply code (a log that wrote it anyway would
+/// read as absent there).
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Stamp(Millis);
+pub struct MaybeNumber<T: Absent>(T);
 
-impl Stamp {
-    /// No time.
-    pub const NONE: Stamp = Stamp(Millis::MIN);
+/// A time that may be absent.
+pub type Stamp = MaybeNumber<Millis>;
 
-    /// A time, or none.
-    pub fn new(time: Option<Millis>) -> Stamp {
-        debug_assert!(time != Some(Millis::MIN), "an impossible time");
-        time.map_or(Stamp::NONE, Stamp)
-    }
-
-    /// The time, if there is one.
-    pub fn get(self) -> Option<Millis> {
-        (self != Stamp::NONE).then_some(self.0)
-    }
+/// The numbers a [`MaybeNumber`] holds, with the value that stands for
+/// absent.
+pub trait Absent: Copy + Eq + std::fmt::Debug {
+    /// The value that stands for absent.
+    const ABSENT: Self;
 }
 
-impl Default for Stamp {
-    fn default() -> Stamp {
-        Stamp::NONE
-    }
+impl Absent for i64 {
+    const ABSENT: i64 = i64::MIN;
 }
 
-impl std::fmt::Debug for Stamp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.get().fmt(f)
-    }
+impl Absent for u16 {
+    const ABSENT: u16 = u16::MAX;
 }
 
-/// A whole number that may be absent, in its own size where an `Option`
-/// takes twice that: a message holds four of them, and a million
-/// messages are kept at once. The type's largest value stands for
-/// absent; no size, count, thread id or reply code NPE writes reaches
-/// it, and one that did would read as absent.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct MaybeNumber<T: Whole>(T);
-
-/// The unsigned integers a [`MaybeNumber`] holds.
-pub trait Whole: Copy + Eq + std::fmt::Debug {
-    /// The largest value, which stands for absent.
-    const MAX: Self;
+impl Absent for u32 {
+    const ABSENT: u32 = u32::MAX;
 }
 
-impl Whole for u16 {
-    const MAX: u16 = u16::MAX;
+impl Absent for u64 {
+    const ABSENT: u64 = u64::MAX;
 }
 
-impl Whole for u32 {
-    const MAX: u32 = u32::MAX;
-}
-
-impl Whole for u64 {
-    const MAX: u64 = u64::MAX;
-}
-
-impl<T: Whole> MaybeNumber<T> {
+impl<T: Absent> MaybeNumber<T> {
     /// No number.
-    pub const NONE: MaybeNumber<T> = MaybeNumber(T::MAX);
+    pub const NONE: MaybeNumber<T> = MaybeNumber(T::ABSENT);
 
     /// A number, or none.
     pub fn new(value: Option<T>) -> MaybeNumber<T> {
@@ -301,13 +275,13 @@ impl<T: Whole> MaybeNumber<T> {
     }
 }
 
-impl<T: Whole> Default for MaybeNumber<T> {
+impl<T: Absent> Default for MaybeNumber<T> {
     fn default() -> MaybeNumber<T> {
         Self::NONE
     }
 }
 
-impl<T: Whole> std::fmt::Debug for MaybeNumber<T> {
+impl<T: Absent> std::fmt::Debug for MaybeNumber<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.get().fmt(f)
     }
@@ -505,7 +479,7 @@ pub struct Connection {
     /// Connection id, from `cid`.
     pub cid: Cid,
     /// Thread id, from `tid`.
-    pub tid: Option<u32>,
+    pub tid: MaybeNumber<u32>,
     /// When the connection was accepted (1201), if seen.
     pub opened: Stamp,
     /// When the session closed (1205), if seen.
@@ -513,7 +487,7 @@ pub struct Connection {
     /// The upstream host, from `remote` of 1201 or 1205.
     pub remote: Sym,
     /// Messages carried, from `messages` of 1205.
-    pub messages: Option<u32>,
+    pub messages: MaybeNumber<u32>,
     /// Session length in seconds, from `time` of 1205.
     pub duration: MaybeSeconds,
     /// Where the first record of the connection is.
@@ -543,7 +517,7 @@ mod tests {
         assert_eq!(size_of::<MaybeSeconds>(), 8);
         assert_eq!(size_of::<MaybeNumber<u16>>(), 2);
         assert!(size_of::<Message>() <= 136);
-        assert!(size_of::<Connection>() <= 88);
+        assert!(size_of::<Connection>() <= 80);
     }
 
     const KB160660: &str = "tid=27 cid=Upstream-6d756ad9 message_id=<a@b> \

@@ -600,7 +600,7 @@ impl ConnectionStory {
             remote: data.symbols.resolve(c.remote).to_string(),
             opened: c.opened.get(),
             closed: c.closed.get(),
-            messages: c.messages,
+            messages: c.messages.get(),
             duration: c.duration.get(),
             file_index: c.origin.file,
             line: c.origin.line,

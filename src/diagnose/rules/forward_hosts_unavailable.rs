@@ -140,7 +140,7 @@ fn explanation(
 fn empty_sessions(data: &Dataset, windows: &[Window]) -> u64 {
     data.connections
         .iter()
-        .filter(|c| c.messages == Some(0))
+        .filter(|c| c.messages.get() == Some(0))
         .filter(|c| match c.closed.get() {
             Some(t) => windows.is_empty() || within(windows, t),
             None => true,
