@@ -16,17 +16,15 @@
 //! copy of the same log are found as they are read ([`crate::overlap`])
 //! and counted once too.
 
+use crate::absent::{Maybe, MaybeSeconds, Stamp};
 use crate::decode::{Decoder, Encoding};
 use crate::event::EventCode;
-use crate::message::{
-    tid_of, Cid, Connection, MaybeNumber, Message, Origin, Outcome, Stamp,
-};
+use crate::message::{tid_of, Cid, Connection, Message, Origin, Outcome};
 use crate::overlap::{self, Seconds};
 use crate::parse::fields::{self, Fields, KeyPlan, Millis};
 use crate::parse::{Level, Line, LineReader, LogFormat, Record};
 use crate::records::{Records, Segments};
 use crate::symbols::{Sym, Symbols};
-use crate::timing::MaybeSeconds;
 use crate::zone::{CachedZone, Zone};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
@@ -1167,11 +1165,11 @@ impl Tally {
         let index = self.connections.len();
         self.connections.push(Connection {
             cid,
-            tid: MaybeNumber::new(tid),
+            tid: Maybe::new(tid),
             opened: Stamp::new(time),
             closed: Stamp::NONE,
             remote,
-            messages: MaybeNumber::NONE,
+            messages: Maybe::NONE,
             duration: MaybeSeconds::NONE,
             origin,
         });
@@ -1203,11 +1201,11 @@ impl Tally {
                 self.orphans.push(self.connections.len());
                 self.connections.push(Connection {
                     cid,
-                    tid: MaybeNumber::new(tid),
+                    tid: Maybe::new(tid),
                     opened: Stamp::NONE,
                     closed: Stamp::NONE,
                     remote,
-                    messages: MaybeNumber::NONE,
+                    messages: Maybe::NONE,
                     duration: MaybeSeconds::NONE,
                     origin,
                 });
@@ -1216,7 +1214,7 @@ impl Tally {
         };
         let c = &mut self.connections[index];
         c.closed = Stamp::new(time);
-        c.messages = MaybeNumber::new(messages);
+        c.messages = Maybe::new(messages);
         c.duration = MaybeSeconds::new(duration);
         if c.remote.is_none() {
             c.remote = remote;
@@ -1310,8 +1308,7 @@ impl Tally {
             let close = &mut self.connections[j];
             if in_order(accept.opened.get(), close.closed.get()) {
                 close.opened = accept.opened;
-                close.tid =
-                    MaybeNumber::new(close.tid.get().or(accept.tid.get()));
+                close.tid = Maybe::new(close.tid.get().or(accept.tid.get()));
                 close.origin = accept.origin;
                 if close.remote.is_none() {
                     close.remote = accept.remote;

@@ -31,6 +31,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod absent;
 pub mod analysis;
 pub mod chart;
 pub mod decode;

@@ -10,9 +10,10 @@
 //! last forward connection (1203) opened on the same thread (`tid`) before
 //! the message was logged: NPE logs no host on the message record itself.
 
+use crate::absent::{Maybe, MaybeSeconds, Stamp};
 use crate::parse::fields::{self, KeyPlan, Millis};
 use crate::symbols::{Sym, Symbols};
-use crate::timing::{MaybeSeconds, Timing};
+use crate::timing::Timing;
 use serde::Serialize;
 
 /// A connection id (`cid`) in a compact form that needs no allocation.
@@ -225,68 +226,6 @@ impl Outcome {
     }
 }
 
-/// A number that may be absent, in its own size where an `Option` takes
-/// twice that: a message holds five of them and a connection four, and
-/// a million of each are kept at once. One value of the type stands for
-/// absent, one no log writes: the smallest time, the largest size,
-/// count, thread id or reply code (a log that wrote it anyway would
-/// read as absent there).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct MaybeNumber<T: Absent>(T);
-
-/// A time that may be absent.
-pub type Stamp = MaybeNumber<Millis>;
-
-/// The numbers a [`MaybeNumber`] holds, with the value that stands for
-/// absent.
-pub trait Absent: Copy + Eq + std::fmt::Debug {
-    /// The value that stands for absent.
-    const ABSENT: Self;
-}
-
-impl Absent for i64 {
-    const ABSENT: i64 = i64::MIN;
-}
-
-impl Absent for u16 {
-    const ABSENT: u16 = u16::MAX;
-}
-
-impl Absent for u32 {
-    const ABSENT: u32 = u32::MAX;
-}
-
-impl Absent for u64 {
-    const ABSENT: u64 = u64::MAX;
-}
-
-impl<T: Absent> MaybeNumber<T> {
-    /// No number.
-    pub const NONE: MaybeNumber<T> = MaybeNumber(T::ABSENT);
-
-    /// A number, or none.
-    pub fn new(value: Option<T>) -> MaybeNumber<T> {
-        value.map_or(Self::NONE, MaybeNumber)
-    }
-
-    /// The number, if there is one.
-    pub fn get(self) -> Option<T> {
-        (self != Self::NONE).then_some(self.0)
-    }
-}
-
-impl<T: Absent> Default for MaybeNumber<T> {
-    fn default() -> MaybeNumber<T> {
-        Self::NONE
-    }
-}
-
-impl<T: Absent> std::fmt::Debug for MaybeNumber<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.get().fmt(f)
-    }
-}
-
 /// Where a line came from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Origin {
@@ -314,13 +253,13 @@ pub struct Message {
     /// The timings (`rtime`, `dtime`, `mtime`, and send).
     pub timing: Timing,
     /// Size in bytes, from `size`.
-    pub size: MaybeNumber<u64>,
+    pub size: Maybe<u64>,
     /// Envelope recipients, from `recipient_count`.
-    pub recipients: MaybeNumber<u32>,
+    pub recipients: Maybe<u32>,
     /// Domain of the envelope sender, from `sender`.
     pub sender_domain: Sym,
     /// SMTP reply code, from `code`.
-    pub code: MaybeNumber<u16>,
+    pub code: Maybe<u16>,
     /// Enhanced status, from `estatus`.
     pub estatus: Sym,
     /// DLP's verdict (not the delivery outcome), from `disposition`.
@@ -331,7 +270,7 @@ pub struct Message {
     /// Why the message failed, from `reason` (message errors only).
     pub reason: Sym,
     /// Thread id, from `tid`.
-    pub tid: MaybeNumber<u32>,
+    pub tid: Maybe<u32>,
     /// Connection id, from `cid`.
     pub cid: Cid,
     /// Downstream MTA host, from the thread's last forward connection.
@@ -354,15 +293,15 @@ impl Message {
             origin,
             outcome,
             timing: Timing::default(),
-            size: MaybeNumber::NONE,
-            recipients: MaybeNumber::NONE,
+            size: Maybe::NONE,
+            recipients: Maybe::NONE,
             sender_domain: Sym::NONE,
-            code: MaybeNumber::NONE,
+            code: Maybe::NONE,
             estatus: Sym::NONE,
             disposition: Sym::NONE,
             reply: Sym::NONE,
             reason: Sym::NONE,
-            tid: MaybeNumber::NONE,
+            tid: Maybe::NONE,
             cid: Cid::None,
             downstream: Sym::NONE,
             null_sender: false,
@@ -373,8 +312,8 @@ impl Message {
         let number = |v: Option<&[u8]>| v.and_then(fields::parse_number);
         let (rtime, dtime, mtime) =
             (number(rtime), number(dtime), number(mtime));
-        m.size = MaybeNumber::new(size.and_then(fields::parse_count));
-        m.recipients = MaybeNumber::new(
+        m.size = Maybe::new(size.and_then(fields::parse_count));
+        m.recipients = Maybe::new(
             recipients
                 .and_then(fields::parse_count)
                 .and_then(|n| u32::try_from(n).ok()),
@@ -385,7 +324,7 @@ impl Message {
                 m.sender_domain = intern_lower(domain, symbols);
             }
         }
-        m.code = MaybeNumber::new(
+        m.code = Maybe::new(
             code.and_then(fields::parse_count)
                 .and_then(|n| u16::try_from(n).ok()),
         );
@@ -393,7 +332,7 @@ impl Message {
         m.disposition = disposition.map_or(Sym::NONE, |v| symbols.intern(v));
         let reply = text.unwrap_or(b"");
         m.reason = reason.map_or(Sym::NONE, |v| symbols.intern(v));
-        m.tid = MaybeNumber::new(tid.and_then(tid_of));
+        m.tid = Maybe::new(tid.and_then(tid_of));
         m.cid = cid.map_or(Cid::None, |v| Cid::from_bytes(v, symbols));
         m.timing = Timing::from_logged(rtime, dtime, mtime);
         if outcome == Outcome::Error || m.code.get().is_some_and(|c| c >= 300) {
@@ -479,7 +418,7 @@ pub struct Connection {
     /// Connection id, from `cid`.
     pub cid: Cid,
     /// Thread id, from `tid`.
-    pub tid: MaybeNumber<u32>,
+    pub tid: Maybe<u32>,
     /// When the connection was accepted (1201), if seen.
     pub opened: Stamp,
     /// When the session closed (1205), if seen.
@@ -487,7 +426,7 @@ pub struct Connection {
     /// The upstream host, from `remote` of 1201 or 1205.
     pub remote: Sym,
     /// Messages carried, from `messages` of 1205.
-    pub messages: MaybeNumber<u32>,
+    pub messages: Maybe<u32>,
     /// Session length in seconds, from `time` of 1205.
     pub duration: MaybeSeconds,
     /// Where the first record of the connection is.
@@ -515,7 +454,7 @@ mod tests {
         // Values absent as a sentinel, not as an `Option`'s tag.
         assert_eq!(size_of::<Stamp>(), 8);
         assert_eq!(size_of::<MaybeSeconds>(), 8);
-        assert_eq!(size_of::<MaybeNumber<u16>>(), 2);
+        assert_eq!(size_of::<Maybe<u16>>(), 2);
         assert!(size_of::<Message>() <= 136);
         assert!(size_of::<Connection>() <= 80);
     }
@@ -589,25 +528,6 @@ mod tests {
         let cid = Cid::from_bytes(b"4294967296", &mut symbols);
         assert!(matches!(cid, Cid::Text(_)), "past u32: kept as text");
         assert_eq!(Cid::from_bytes(b"", &mut symbols), Cid::None);
-    }
-
-    #[test]
-    fn packed_values_keep_every_value_and_their_absence() {
-        for time in
-            [None, Some(0), Some(-1), Some(1_780_000_000_000), Some(i64::MAX)]
-        {
-            assert_eq!(Stamp::new(time).get(), time);
-        }
-        assert_eq!(Stamp::default(), Stamp::NONE);
-        assert_eq!(format!("{:?}", Stamp::new(Some(5))), "Some(5)");
-        for n in [None, Some(0), Some(421), Some(u16::MAX - 1)] {
-            assert_eq!(MaybeNumber::new(n).get(), n);
-        }
-        assert_eq!(
-            MaybeNumber::new(Some(u64::MAX - 1)).get(),
-            Some(u64::MAX - 1)
-        );
-        assert_eq!(MaybeNumber::<u32>::default().get(), None);
     }
 
     #[test]

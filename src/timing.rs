@@ -15,6 +15,7 @@
 //! rtime 10.06 s, dtime 0.50 s and mtime 100.09 s, 89.53 s went to the
 //! downstream hop, which is the one to look at.
 
+use crate::absent::MaybeSeconds;
 use serde::Serialize;
 
 /// Receive times above this many seconds (about three years) are not
@@ -61,47 +62,6 @@ impl Artifact {
     }
 }
 
-/// Seconds that may be absent, in eight bytes where `Option<f64>` takes
-/// sixteen: a message holds four of them, a connection one, and a
-/// million of each are kept at once. NaN stands for absent; no time can
-/// be NaN, since each is read from digits or computed from such.
-#[derive(Clone, Copy)]
-pub struct MaybeSeconds(f64);
-
-impl MaybeSeconds {
-    /// No value.
-    pub const NONE: MaybeSeconds = MaybeSeconds(f64::NAN);
-
-    /// A value, or none.
-    pub fn new(value: Option<f64>) -> MaybeSeconds {
-        debug_assert!(!value.is_some_and(f64::is_nan), "a NaN time");
-        value.map_or(MaybeSeconds::NONE, MaybeSeconds)
-    }
-
-    /// The value, if there is one.
-    pub fn get(self) -> Option<f64> {
-        (!self.0.is_nan()).then_some(self.0)
-    }
-}
-
-impl Default for MaybeSeconds {
-    fn default() -> MaybeSeconds {
-        MaybeSeconds::NONE
-    }
-}
-
-impl PartialEq for MaybeSeconds {
-    fn eq(&self, other: &MaybeSeconds) -> bool {
-        self.get() == other.get()
-    }
-}
-
-impl std::fmt::Debug for MaybeSeconds {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.get().fmt(f)
-    }
-}
-
 /// The timing of one message, in seconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Timing {
@@ -145,9 +105,9 @@ impl Timing {
         if let (Some(r), Some(d), Some(m)) = (receive, detection, total) {
             let send = m - r - d;
             if send >= 0.0 {
-                t.send = MaybeSeconds(round_centis(send));
+                t.send = MaybeSeconds::new(Some(round_centis(send)));
             } else if send > -SEND_ROUNDING_SECONDS {
-                t.send = MaybeSeconds(0.0);
+                t.send = MaybeSeconds::new(Some(0.0));
             } else {
                 t.artifact = Some(Artifact::NegativeSend);
             }
